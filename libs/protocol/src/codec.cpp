@@ -1,0 +1,1 @@
+namespace messenger::protocol {}

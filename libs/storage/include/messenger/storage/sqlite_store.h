@@ -1,0 +1,23 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "messenger/core/result.h"
+#include "messenger/storage/store.h"
+
+namespace messenger::storage {
+
+struct SqliteOptions {
+  std::string path;  // database file; created with its schema when missing
+  /// "full" (durable against power loss; the default) or "normal" (durable against a crash of
+  /// the server process, faster).
+  std::string synchronous = "full";
+  int busy_timeout_ms = 5000;
+};
+
+/// Opens (creating and migrating as needed) the embedded store. Errc::unavailable with the
+/// reason when the file cannot be opened, or is from a newer server version.
+core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
+
+}  // namespace messenger::storage

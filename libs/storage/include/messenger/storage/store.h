@@ -1,0 +1,156 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messenger/core/domain.h"
+#include "messenger/core/result.h"
+
+namespace messenger::storage {
+
+using core::AuthSession;
+using core::AuthSessionId;
+using core::Conversation;
+using core::ConversationId;
+using core::Member;
+using core::Message;
+using core::Profile;
+using core::Result;
+using core::Rev;
+using core::Seq;
+using core::Status;
+using core::TimestampMs;
+using core::User;
+using core::UserCredentials;
+using core::UserId;
+
+struct NewUser {
+  std::string username;
+  std::string password_hash;
+  Profile profile;
+  bool is_admin = false;
+  TimestampMs created_at = 0;
+};
+
+struct UserQuery {
+  std::string text;        // substring (case-insensitive) of username, display name, department
+                           // or title; empty = everyone
+  std::string department;  // exact match; empty = any
+  bool include_disabled = false;
+  UserId after;  // ids greater than this
+  int limit = 50;
+};
+
+struct NewMessage {
+  ConversationId conversation_id;
+  UserId sender_id;
+  std::string client_msg_id;
+  std::string text;
+  TimestampMs created_at = 0;
+};
+
+enum class HistoryDirection { before, after };
+
+struct HistoryQuery {
+  HistoryDirection direction = HistoryDirection::before;
+  Seq anchor;  // before: seq < anchor (0 = from the newest); after: seq > anchor
+  int limit = 50;
+};
+
+/// Every durable thing the server keeps. Calls are synchronous and come from one thread (the
+/// service thread); an implementation needs no locking of its own.
+///
+/// Writes happen inside a unit of work: begin(), any reads and writes, commit(). Nothing written
+/// is visible to other processes or survives a crash before commit() returns ok; after it returns
+/// ok, everything is durable. A failed call returns Errc::unavailable and the caller rolls back.
+/// Preconditions (existence, membership, uniqueness) are the service's job to check first;
+/// a store may still return Errc::conflict or Errc::not_found when they are violated.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status begin() = 0;
+  virtual Status commit() = 0;
+  virtual void rollback() = 0;
+
+  // ---- users ----
+  /// Errc::conflict when the username is taken.
+  virtual Result<User> create_user(const NewUser& user) = 0;
+  virtual Result<std::optional<User>> find_user(UserId id) = 0;
+  virtual Result<std::optional<UserCredentials>> find_user_by_username(std::string_view name) = 0;
+  /// The users that exist among `ids`, in ascending id order.
+  virtual Result<std::vector<User>> get_users(std::span<const UserId> ids) = 0;
+  /// Ascending id order.
+  virtual Result<std::vector<User>> search_users(const UserQuery& query) = 0;
+  virtual Result<std::int64_t> count_users() = 0;
+  virtual Status update_profile(UserId id, const Profile& profile) = 0;
+  virtual Status set_password_hash(UserId id, std::string_view password_hash) = 0;
+  virtual Status set_disabled(UserId id, bool disabled) = 0;
+  virtual Status set_admin(UserId id, bool is_admin) = 0;
+  virtual Status set_last_seen(UserId id, TimestampMs when) = 0;
+
+  // ---- per-user settings document ----
+  /// Compact JSON text of an object; "{}" when the user never stored settings.
+  virtual Result<std::string> get_settings(UserId id) = 0;
+  virtual Status put_settings(UserId id, std::string_view settings_json) = 0;
+
+  // ---- login sessions ----
+  /// Assigns the id.
+  virtual Result<AuthSession> create_auth_session(const AuthSession& session) = 0;
+  virtual Result<std::optional<AuthSession>> find_auth_session(std::string_view token_hash) = 0;
+  virtual Status delete_auth_session(AuthSessionId id) = 0;
+  /// Deletes every session of the user but `keep`; returns the deleted ids.
+  virtual Result<std::vector<AuthSessionId>> delete_auth_sessions_of(
+      UserId user, std::optional<AuthSessionId> keep) = 0;
+
+  // ---- conversations and members ----
+  /// Assigns the id; last_seq and last_rev start at 0.
+  virtual Result<Conversation> create_conversation(const Conversation& conversation,
+                                                   std::span<const Member> members) = 0;
+  virtual Result<std::optional<Conversation>> find_conversation(ConversationId id) = 0;
+  /// The direct conversation between two users, in either order.
+  virtual Result<std::optional<ConversationId>> find_direct(UserId a, UserId b) = 0;
+  /// Stores name, topic and archived.
+  virtual Status update_conversation(const Conversation& conversation) = 0;
+  /// Ascending user id.
+  virtual Result<std::vector<Member>> members(ConversationId id) = 0;
+  virtual Result<std::optional<Member>> find_member(ConversationId id, UserId user) = 0;
+  virtual Result<std::int64_t> count_members(ConversationId id) = 0;
+  virtual Status add_member(ConversationId id, const Member& member) = 0;
+  virtual Status remove_member(ConversationId id, UserId user) = 0;
+  /// Sets the member's read marker; callers pass only increasing values.
+  virtual Status set_last_read(ConversationId id, UserId user, Seq seq) = 0;
+  /// Conversations the user is a member of, most recent activity first.
+  virtual Result<std::vector<Conversation>> conversations_of(UserId user) = 0;
+  /// Public channels whose name contains `query` (case-insensitive), by name.
+  virtual Result<std::vector<Conversation>> public_channels(std::string_view query,
+                                                            int limit) = 0;
+  /// Distinct users who share at least one conversation with `user`, excluding the user.
+  virtual Result<std::vector<UserId>> contacts_of(UserId user) = 0;
+
+  // ---- messages ----
+  /// Appends messages in the given order. Each gets the next seq and rev of its conversation,
+  /// and the conversation's last_seq, last_rev and last_activity move with them.
+  virtual Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) = 0;
+  virtual Result<std::optional<Message>> find_message(ConversationId id, Seq seq) = 0;
+  virtual Result<std::optional<Message>> find_message_by_client_id(
+      UserId sender, std::string_view client_msg_id) = 0;
+  /// Replaces the text (an edit, with edited_at = when) or, with nullopt, turns the message into
+  /// a tombstone (deleted, empty text). Either gives it the conversation's next rev.
+  virtual Result<Message> update_message(ConversationId id, Seq seq,
+                                         std::optional<std::string_view> new_text,
+                                         TimestampMs when) = 0;
+  /// Ascending seq, at most query.limit messages; for "before" the page nearest the anchor.
+  virtual Result<std::vector<Message>> history(ConversationId id, const HistoryQuery& query) = 0;
+  /// Messages whose rev is greater than `after`, ascending rev.
+  virtual Result<std::vector<Message>> changes_since(ConversationId id, Rev after,
+                                                     int limit) = 0;
+  /// Messages after `after_seq` that are not deleted and not sent by `reader`.
+  virtual Result<std::int64_t> count_unread(ConversationId id, UserId reader, Seq after_seq) = 0;
+};
+
+}  // namespace messenger::storage

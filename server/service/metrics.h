@@ -1,0 +1,52 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace messenger::service {
+
+/// A Prometheus histogram with fixed upper bounds; lock-free to observe.
+class Histogram {
+ public:
+  static constexpr std::size_t kBuckets = 12;
+  explicit Histogram(std::array<double, kBuckets> upper_bounds) : bounds_(upper_bounds) {}
+  void observe(double value);
+  /// Appends the _bucket, _sum and _count lines for `name`.
+  void render(std::string& out, const std::string& name, const std::string& help) const;
+
+ private:
+  std::array<double, kBuckets> bounds_;
+  std::array<std::atomic<std::uint64_t>, kBuckets + 1> counts_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<double> sum_{0};
+};
+
+/// Counters and histograms of one server process, rendered at GET /metrics. Owned by main and
+/// passed by reference to the layers that count.
+class Metrics {
+ public:
+  Metrics();
+
+  std::atomic<std::int64_t> connections_open{0};
+  std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::uint64_t> connections_closed_slow{0};
+  std::atomic<std::uint64_t> logins_ok{0};
+  std::atomic<std::uint64_t> logins_failed{0};
+  std::atomic<std::uint64_t> resumes_ok{0};
+  std::atomic<std::uint64_t> requests_total{0};
+  std::atomic<std::uint64_t> request_errors_total{0};
+  std::atomic<std::uint64_t> rate_limited_total{0};
+  std::atomic<std::uint64_t> messages_received{0};  // stored and acknowledged
+  std::atomic<std::uint64_t> messages_delivered{0};  // frames of message.new queued to sessions
+  std::atomic<std::uint64_t> commits_failed{0};
+  Histogram commit_batch_size;     // requests per group commit
+  Histogram commit_seconds;        // duration of one commit
+  Histogram service_queue_depth;   // tasks waiting when a batch starts
+
+  /// Prometheus text exposition format, version 0.0.4.
+  [[nodiscard]] std::string render() const;
+};
+
+}  // namespace messenger::service

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "messenger/protocol/limits.h"
+
+namespace messenger::service {
+
+struct ServiceConfig {
+  protocol::Limits limits;
+  std::string server_name = "messenger-server/0.1.0";
+
+  /// Argon2id cost (libsodium crypto_pwhash). The defaults are libsodium's INTERACTIVE level;
+  /// tests use the minimum.
+  unsigned long long password_opslimit = 2;
+  std::size_t password_memlimit = 64 * 1024 * 1024;
+  /// Threads that hash and verify passwords, so logins never stall the service thread.
+  int password_threads = 1;
+
+  std::chrono::seconds session_ttl{30 * 24 * 3600};
+
+  /// Failed logins allowed per username, and per remote address, within login_window before
+  /// further attempts are refused with Errc::throttled until the window has passed.
+  int max_login_failures_per_user = 5;
+  int max_login_failures_per_address = 20;
+  std::chrono::seconds login_window{60};
+
+  /// A typing notice per connection and conversation at most this often; extra ones are
+  /// acknowledged but not forwarded.
+  std::chrono::milliseconds typing_interval{2000};
+
+  /// Most requests handled in one group commit.
+  std::size_t max_batch = 1024;
+};
+
+}  // namespace messenger::service
