@@ -38,12 +38,12 @@ class Metrics {
   std::atomic<std::uint64_t> requests_total{0};
   std::atomic<std::uint64_t> request_errors_total{0};
   std::atomic<std::uint64_t> rate_limited_total{0};
-  std::atomic<std::uint64_t> messages_received{0};  // stored and acknowledged
+  std::atomic<std::uint64_t> messages_received{0};   // stored and acknowledged
   std::atomic<std::uint64_t> messages_delivered{0};  // frames of message.new queued to sessions
   std::atomic<std::uint64_t> commits_failed{0};
-  Histogram commit_batch_size;     // requests per group commit
-  Histogram commit_seconds;        // duration of one commit
-  Histogram service_queue_depth;   // tasks waiting when a batch starts
+  Histogram commit_batch_size;    // requests per group commit
+  Histogram commit_seconds;       // duration of one commit
+  Histogram service_queue_depth;  // tasks waiting when a batch starts
 
   /// Prometheus text exposition format, version 0.0.4.
   [[nodiscard]] std::string render() const;

@@ -20,15 +20,15 @@ namespace messenger::service {
 /// work (group commit); replies and events of a batch are released only after its commit.
 class Service {
  public:
-  Service(storage::Store& store, const core::Clock& clock, Metrics& metrics,
-          ServiceConfig config);
+  Service(storage::Store& store, const core::Clock& clock, Metrics& metrics, ServiceConfig config);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
   /// Starts the service thread and the password-hashing threads.
   void start();
-  /// Handles everything queued so far, commits, and joins the threads. Idempotent.
+  /// Graceful shutdown: stops taking new work, handles everything queued so far, commits, closes
+  /// every connection with going_away, and joins the threads. Idempotent.
   void stop();
 
   // ---- thread-safe entry points ----
@@ -36,8 +36,6 @@ class Service {
                std::string remote_address);
   void request(core::ConnectionId id, protocol::Request request);
   void disconnect(core::ConnectionId id);
-  /// Closes every connection with going_away (used on shutdown).
-  void close_all();
 
   /// Creates the first administrator when the store has no users. Returns the password used
   /// (the given one, or a generated one), or an empty string when users already exist.

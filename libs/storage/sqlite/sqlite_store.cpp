@@ -1,1 +1,141 @@
-namespace messenger::storage {}
+#include "messenger/storage/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "sqlite_migrations.h"
+#include "sqlite_store_impl.h"
+
+namespace messenger::storage {
+namespace {
+
+using core::Errc;
+using core::make_error;
+using sqlite::Database;
+using sqlite::DatabaseHandle;
+
+core::Status check_directory(const std::string& path) {
+  if (path.empty()) return make_error(Errc::unavailable, "sqlite: no database path configured");
+  if (path == ":memory:") return core::Ok{};
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return core::Ok{};
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec)) {
+    return make_error(Errc::unavailable,
+                      fmt::format("sqlite: cannot open database {}: directory {} does not exist",
+                                  path, parent.string()));
+  }
+  return core::Ok{};
+}
+
+core::Result<Database> open_connection(const SqliteOptions& options) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(options.path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // sqlite3_open_v2 hands out a handle even when it fails; it must still be closed.
+  DatabaseHandle handle(raw);
+  if (rc != SQLITE_OK) {
+    return make_error(Errc::unavailable,
+                      fmt::format("sqlite: cannot open database {}: {}", options.path,
+                                  raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(handle.get(), 1);
+  sqlite3_busy_timeout(handle.get(), options.busy_timeout_ms);
+  return Database(std::move(handle));
+}
+
+/// Refuses, before anything is written, a file that a newer server has migrated.
+core::Status check_version(Database& db, const std::string& path) {
+  auto version = db.query_int("PRAGMA user_version", "read schema version");
+  if (!version.ok()) {
+    return make_error(Errc::unavailable, fmt::format("sqlite: cannot read database {}: {}", path,
+                                                     version.error().message));
+  }
+  const int latest = sqlite::latest_schema_version();
+  if (*version > latest) {
+    return make_error(
+        Errc::unavailable,
+        fmt::format("sqlite: database {} has schema version {}, but this server knows only up to "
+                    "version {}; it was written by a newer server. Run that version, or restore "
+                    "a backup. The file was not modified.",
+                    path, *version, latest));
+  }
+  return core::Ok{};
+}
+
+core::Status configure(Database& db, const SqliteOptions& options) {
+  auto mode = db.query_text("PRAGMA journal_mode = WAL", "switch to WAL journal mode");
+  if (!mode.ok()) return mode.error();
+  if (*mode != "wal" && options.path != ":memory:") {
+    return make_error(Errc::unavailable,
+                      fmt::format("sqlite: database {} cannot use WAL journal mode (got {})",
+                                  options.path, *mode));
+  }
+  MESSENGER_TRY(
+      db.execute(fmt::format("PRAGMA synchronous = {}", options.synchronous), "set synchronous"));
+  return db.execute("PRAGMA foreign_keys = ON", "enable foreign keys");
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
+  if (options.synchronous != "full" && options.synchronous != "normal") {
+    return make_error(Errc::bad_request,
+                      fmt::format("sqlite: synchronous must be \"full\" or \"normal\", not \"{}\"",
+                                  options.synchronous));
+  }
+  MESSENGER_TRY(check_directory(options.path));
+  auto db = open_connection(options);
+  if (!db.ok()) return db.error();
+  MESSENGER_TRY(check_version(*db, options.path));
+  MESSENGER_TRY(configure(*db, options));
+  MESSENGER_TRY(sqlite::migrate(*db));
+  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(std::move(*db)));
+}
+
+namespace sqlite {
+
+Status SqliteStore::begin() {
+  auto stmt = db_.prepare("BEGIN IMMEDIATE", "begin transaction");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->run();
+}
+
+Status SqliteStore::commit() {
+  auto stmt = db_.prepare("COMMIT", "commit transaction");
+  if (!stmt.ok()) return stmt.error();
+  return stmt->run();
+}
+
+void SqliteStore::rollback() {
+  if (!db_.in_transaction()) return;
+  if (auto stmt = db_.prepare("ROLLBACK", "rollback transaction"); stmt.ok()) {
+    (void)stmt->run();
+  }
+}
+
+Result<std::int64_t> SqliteStore::count(std::string_view sql, std::string_view what,
+                                        std::int64_t key) {
+  auto stmt = db_.prepare(sql, what);
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(key);
+  auto value = stmt->one([](const Statement& row) { return row.int64(0); });
+  if (!value.ok()) return value.error();
+  return value->value_or(0);
+}
+
+std::string contains_pattern(std::string_view text) {
+  std::string pattern = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  return pattern;
+}
+
+}  // namespace sqlite
+}  // namespace messenger::storage

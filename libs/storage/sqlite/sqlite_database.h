@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "messenger/core/result.h"
+#include "sqlite_handles.h"
+#include "sqlite_statement.h"
+
+namespace messenger::storage::sqlite {
+
+/// One SQLite connection and its cache of prepared statements. Each statement text is prepared
+/// once and reused for the life of the connection.
+class Database {
+ public:
+  explicit Database(DatabaseHandle handle) : handle_(std::move(handle)) {}
+
+  /// The cached statement for `sql`, ready to bind. `what` names the operation in errors.
+  core::Result<Statement> prepare(std::string_view sql, std::string_view what);
+  /// Runs one or more statements without caching them (schema changes, pragmas).
+  core::Status execute(const std::string& sql, std::string_view what);
+  /// The single integer a pragma or query returns, e.g. "PRAGMA user_version".
+  core::Result<std::int64_t> query_int(const std::string& sql, std::string_view what);
+  /// The single text value a pragma or query returns, e.g. "PRAGMA journal_mode=WAL".
+  core::Result<std::string> query_text(const std::string& sql, std::string_view what);
+
+  [[nodiscard]] core::Error error(int rc, std::string_view what) const {
+    return sqlite_error(handle_.get(), rc, what);
+  }
+  [[nodiscard]] std::int64_t last_insert_id() const {
+    return sqlite3_last_insert_rowid(handle_.get());
+  }
+  [[nodiscard]] std::int64_t changes() const { return sqlite3_changes64(handle_.get()); }
+  [[nodiscard]] bool in_transaction() const { return sqlite3_get_autocommit(handle_.get()) == 0; }
+  [[nodiscard]] sqlite3* get() const { return handle_.get(); }
+
+ private:
+  core::Result<StatementHandle> prepare_uncached(const std::string& sql, std::string_view what);
+
+  // Declared after the connection so that the statements are finalized before it closes.
+  DatabaseHandle handle_;
+  std::map<std::string, StatementHandle, std::less<>> cache_;
+};
+
+/// Makes a group of statements atomic whether or not the caller opened a transaction: on
+/// destruction without release(), everything since begin() is rolled back and an enclosing
+/// transaction stays as it was before the call.
+class Savepoint {
+ public:
+  explicit Savepoint(Database& db) : db_(db) {}
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  ~Savepoint();
+
+  core::Status begin();
+  core::Status release();
+
+ private:
+  Database& db_;
+  bool active_ = false;
+};
+
+}  // namespace messenger::storage::sqlite

@@ -1,0 +1,200 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "sqlite_store_impl.h"
+
+namespace messenger::storage::sqlite {
+namespace {
+
+#define MESSAGE_COLUMNS \
+  "conversation_id, seq, rev, sender_id, client_msg_id, text, created_at, edited_at, deleted"
+
+Message read_message(const Statement& row) {
+  Message message;
+  message.conversation_id = ConversationId(row.int64(0));
+  message.seq = Seq(row.int64(1));
+  message.rev = Rev(row.int64(2));
+  message.sender_id = UserId(row.int64(3));
+  message.client_msg_id = row.text(4);
+  message.text = row.text(5);
+  message.created_at = row.int64(6);
+  message.edited_at = row.int64(7);
+  message.deleted = row.boolean(8);
+  return message;
+}
+
+core::Error no_conversation(ConversationId id) {
+  return core::make_error(core::Errc::not_found,
+                          fmt::format("conversation {} does not exist", id.value()));
+}
+
+}  // namespace
+
+Result<std::vector<Message>> SqliteStore::append_messages(std::span<const NewMessage> messages) {
+  std::vector<Message> stored;
+  stored.reserve(messages.size());
+  Savepoint savepoint(db_);
+  MESSENGER_TRY(savepoint.begin());
+  for (const auto& message : messages) {
+    Message row{.conversation_id = message.conversation_id,
+                .seq = Seq(),
+                .rev = Rev(),
+                .sender_id = message.sender_id,
+                .client_msg_id = message.client_msg_id,
+                .text = message.text,
+                .created_at = message.created_at,
+                .edited_at = 0,
+                .deleted = false};
+    {
+      // last_activity never moves backwards, even when a sender's clock is behind.
+      auto next = db_.prepare(
+          "UPDATE conversations SET last_seq = last_seq + 1, last_rev = last_rev + 1, "
+          "last_activity = max(last_activity, ?) WHERE id = ? RETURNING last_seq, last_rev",
+          "allocate message seq");
+      if (!next.ok()) return next.error();
+      next->bind(message.created_at).bind(message.conversation_id);
+      auto numbers = next->one([](const Statement& r) {
+        return std::pair{Seq(r.int64(0)), Rev(r.int64(1))};
+      });
+      if (!numbers.ok()) return numbers.error();
+      if (!*numbers) return no_conversation(message.conversation_id);
+      std::tie(row.seq, row.rev) = **numbers;
+    }
+    auto insert =
+        db_.prepare("INSERT INTO messages (" MESSAGE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
+                    "append message");
+    if (!insert.ok()) return insert.error();
+    insert->bind(row.conversation_id)
+        .bind(row.seq)
+        .bind(row.rev)
+        .bind(row.sender_id)
+        .bind(row.client_msg_id)
+        .bind(row.text)
+        .bind(row.created_at);
+    MESSENGER_TRY(insert->run());
+    stored.push_back(std::move(row));
+  }
+  MESSENGER_TRY(savepoint.release());
+  return stored;
+}
+
+Result<std::optional<Message>> SqliteStore::find_message(ConversationId id, Seq seq) {
+  auto stmt =
+      db_.prepare("SELECT " MESSAGE_COLUMNS " FROM messages WHERE conversation_id = ? AND seq = ?",
+                  "find message");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(id).bind(seq);
+  return stmt->one(read_message);
+}
+
+Result<std::optional<Message>> SqliteStore::find_message_by_client_id(
+    UserId sender, std::string_view client_msg_id) {
+  auto stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
+                          " FROM messages WHERE sender_id = ? AND client_msg_id = ?",
+                          "find message by client id");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(sender).bind(client_msg_id);
+  return stmt->one(read_message);
+}
+
+Result<Message> SqliteStore::update_message(ConversationId id, Seq seq,
+                                            std::optional<std::string_view> new_text,
+                                            TimestampMs when) {
+  Savepoint savepoint(db_);
+  MESSENGER_TRY(savepoint.begin());
+  Rev rev;
+  {
+    auto next = db_.prepare(
+        "UPDATE conversations SET last_rev = last_rev + 1 WHERE id = ? RETURNING last_rev",
+        "allocate message rev");
+    if (!next.ok()) return next.error();
+    next->bind(id);
+    auto value = next->one([](const Statement& r) { return Rev(r.int64(0)); });
+    if (!value.ok()) return value.error();
+    if (!*value) return no_conversation(id);
+    rev = **value;
+  }
+  std::optional<Message> updated;
+  {
+    // An edit keeps the text and stamps edited_at; a delete empties the text and keeps
+    // edited_at. The savepoint gives the rev back when the message does not exist.
+    auto stmt = db_.prepare(
+        "UPDATE messages SET rev = ?1,"
+        " text = CASE WHEN ?2 THEN '' ELSE ?3 END,"
+        " edited_at = CASE WHEN ?2 THEN edited_at ELSE ?4 END,"
+        " deleted = CASE WHEN ?2 THEN 1 ELSE deleted END"
+        " WHERE conversation_id = ?5 AND seq = ?6 RETURNING " MESSAGE_COLUMNS,
+        "update message");
+    if (!stmt.ok()) return stmt.error();
+    stmt->bind(rev)
+        .bind(!new_text.has_value())
+        .bind(new_text.value_or(""))
+        .bind(when)
+        .bind(id)
+        .bind(seq);
+    auto row = stmt->one(read_message);
+    if (!row.ok()) return row.error();
+    updated = std::move(*row);
+  }
+  if (!updated) {
+    return core::make_error(
+        core::Errc::not_found,
+        fmt::format("message {} of conversation {} does not exist", seq.value(), id.value()));
+  }
+  MESSENGER_TRY(savepoint.release());
+  return std::move(*updated);
+}
+
+Result<std::vector<Message>> SqliteStore::history(ConversationId id, const HistoryQuery& query) {
+  if (query.limit <= 0) return std::vector<Message>{};
+  if (query.direction == HistoryDirection::after) {
+    auto stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
+                            " FROM messages WHERE conversation_id = ? AND seq > ?"
+                            " ORDER BY seq LIMIT ?",
+                            "read history after");
+    if (!stmt.ok()) return stmt.error();
+    stmt->bind(id).bind(query.anchor).bind(query.limit);
+    return stmt->all(read_message);
+  }
+  const std::int64_t below =
+      query.anchor.value() > 0 ? query.anchor.value() : std::numeric_limits<std::int64_t>::max();
+  auto stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
+                          " FROM messages WHERE conversation_id = ? AND seq < ?"
+                          " ORDER BY seq DESC LIMIT ?",
+                          "read history before");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(id).bind(below).bind(query.limit);
+  auto page = stmt->all(read_message);
+  if (!page.ok()) return page.error();
+  std::reverse(page->begin(), page->end());
+  return page;
+}
+
+Result<std::vector<Message>> SqliteStore::changes_since(ConversationId id, Rev after, int limit) {
+  if (limit <= 0) return std::vector<Message>{};
+  auto stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
+                          " FROM messages WHERE conversation_id = ? AND rev > ?"
+                          " ORDER BY rev LIMIT ?",
+                          "read changes");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(id).bind(after).bind(limit);
+  return stmt->all(read_message);
+}
+
+Result<std::int64_t> SqliteStore::count_unread(ConversationId id, UserId reader, Seq after_seq) {
+  auto stmt = db_.prepare(
+      "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND deleted = 0"
+      " AND sender_id != ?",
+      "count unread");
+  if (!stmt.ok()) return stmt.error();
+  stmt->bind(id).bind(after_seq).bind(reader);
+  auto value = stmt->one([](const Statement& row) { return row.int64(0); });
+  if (!value.ok()) return value.error();
+  return value->value_or(0);
+}
+
+}  // namespace messenger::storage::sqlite
+
+#undef MESSAGE_COLUMNS

@@ -1,0 +1,157 @@
+#include "sqlite_migrations.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+#include <string>
+
+namespace messenger::storage::sqlite {
+namespace {
+
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE schema_version (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  department TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  status_text TEXT NOT NULL DEFAULT '',
+  is_admin INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE auth_sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  device TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX auth_sessions_user ON auth_sessions (user_id);
+
+CREATE TABLE settings (
+  user_id INTEGER PRIMARY KEY REFERENCES users (id),
+  json TEXT NOT NULL
+);
+
+CREATE TABLE conversations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('direct', 'group', 'channel')),
+  name TEXT NOT NULL DEFAULT '',
+  topic TEXT NOT NULL DEFAULT '',
+  created_by INTEGER NOT NULL REFERENCES users (id),
+  archived INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  last_rev INTEGER NOT NULL DEFAULT 0,
+  last_activity INTEGER NOT NULL DEFAULT 0,
+  direct_low INTEGER REFERENCES users (id),
+  direct_high INTEGER REFERENCES users (id),
+  CHECK ((kind = 'direct') = (direct_low IS NOT NULL AND direct_high IS NOT NULL)),
+  CHECK (direct_low IS NULL OR direct_low < direct_high)
+);
+CREATE UNIQUE INDEX conversations_direct_pair ON conversations (direct_low, direct_high)
+  WHERE kind = 'direct';
+CREATE INDEX conversations_open_channels ON conversations (name)
+  WHERE kind = 'channel' AND archived = 0;
+
+CREATE TABLE members (
+  conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  role TEXT NOT NULL CHECK (role IN ('member', 'owner')),
+  last_read INTEGER NOT NULL DEFAULT 0,
+  joined_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX members_user ON members (user_id);
+
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations (id),
+  seq INTEGER NOT NULL,
+  rev INTEGER NOT NULL,
+  sender_id INTEGER NOT NULL REFERENCES users (id),
+  client_msg_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  edited_at INTEGER NOT NULL DEFAULT 0,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX messages_conversation_seq ON messages (conversation_id, seq);
+CREATE UNIQUE INDEX messages_sender_client_id ON messages (sender_id, client_msg_id);
+CREATE INDEX messages_conversation_rev ON messages (conversation_id, rev);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "initial schema", kInitialSchema},
+};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+core::Status apply(Database& db, const Migration& migration) {
+  const auto what = fmt::format("migration {} ({})", migration.version, migration.name);
+  MESSENGER_TRY(db.execute(std::string(migration.sql), what));
+  auto record =
+      db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                 "record schema version");
+  if (!record.ok()) return record.error();
+  record->bind(migration.version).bind(migration.name).bind(now_ms());
+  MESSENGER_TRY(record->run());
+  return db.execute(fmt::format("PRAGMA user_version = {}", migration.version), what);
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+int latest_schema_version() {
+  return kMigrations.back().version;
+}
+
+core::Status migrate(Database& db) {
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening the
+  // same new file at once cannot both apply a step.
+  MESSENGER_TRY(db.execute("BEGIN IMMEDIATE", "begin migration"));
+  auto rollback_on_error = [&db](core::Error error) -> core::Status {
+    (void)db.execute("ROLLBACK", "rollback migration");
+    return error;
+  };
+  auto current = db.query_int("PRAGMA user_version", "read schema version");
+  if (!current.ok()) return rollback_on_error(current.error());
+  if (*current > latest_schema_version()) {
+    return rollback_on_error(core::make_error(
+        core::Errc::unavailable,
+        fmt::format("sqlite: schema version {} is newer than this server knows ({})", *current,
+                    latest_schema_version())));
+  }
+  for (const auto& migration : kMigrations) {
+    if (migration.version <= *current) continue;
+    if (auto applied = apply(db, migration); !applied.ok()) {
+      return rollback_on_error(applied.error());
+    }
+  }
+  if (auto committed = db.execute("COMMIT", "commit migration"); !committed.ok()) {
+    return rollback_on_error(committed.error());
+  }
+  return core::Ok{};
+}
+
+}  // namespace messenger::storage::sqlite

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <fmt/format.h>
+
+#include "messenger/storage/sqlite_store.h"
+#include "messenger/storage/store.h"
+#include "sqlite_database.h"
+
+namespace messenger::storage::sqlite {
+
+/// The embedded store: one SQLite connection in WAL mode. Every method is atomic on its own
+/// (a savepoint where it takes more than one statement), so it works both inside begin()/commit()
+/// and in autocommit mode, and a failed call leaves an enclosing transaction as it was.
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(Database db) : db_(std::move(db)) {}
+
+  Status begin() override;
+  Status commit() override;
+  void rollback() override;
+
+  Result<User> create_user(const NewUser& user) override;
+  Result<std::optional<User>> find_user(UserId id) override;
+  Result<std::optional<UserCredentials>> find_user_by_username(std::string_view name) override;
+  Result<std::vector<User>> get_users(std::span<const UserId> ids) override;
+  Result<std::vector<User>> search_users(const UserQuery& query) override;
+  Result<std::int64_t> count_users() override;
+  Status update_profile(UserId id, const Profile& profile) override;
+  Status set_password_hash(UserId id, std::string_view password_hash) override;
+  Status set_disabled(UserId id, bool disabled) override;
+  Status set_admin(UserId id, bool is_admin) override;
+  Status set_last_seen(UserId id, TimestampMs when) override;
+
+  Result<std::string> get_settings(UserId id) override;
+  Status put_settings(UserId id, std::string_view settings_json) override;
+
+  Result<AuthSession> create_auth_session(const AuthSession& session) override;
+  Result<std::optional<AuthSession>> find_auth_session(std::string_view token_hash) override;
+  Status delete_auth_session(AuthSessionId id) override;
+  Result<std::vector<AuthSessionId>> delete_auth_sessions_of(
+      UserId user, std::optional<AuthSessionId> keep) override;
+
+  Result<Conversation> create_conversation(const Conversation& conversation,
+                                           std::span<const Member> members) override;
+  Result<std::optional<Conversation>> find_conversation(ConversationId id) override;
+  Result<std::optional<ConversationId>> find_direct(UserId a, UserId b) override;
+  Status update_conversation(const Conversation& conversation) override;
+  Result<std::vector<Member>> members(ConversationId id) override;
+  Result<std::optional<Member>> find_member(ConversationId id, UserId user) override;
+  Result<std::int64_t> count_members(ConversationId id) override;
+  Status add_member(ConversationId id, const Member& member) override;
+  Status remove_member(ConversationId id, UserId user) override;
+  Status set_last_read(ConversationId id, UserId user, Seq seq) override;
+  Result<std::vector<Conversation>> conversations_of(UserId user) override;
+  Result<std::vector<Conversation>> public_channels(std::string_view query, int limit) override;
+  Result<std::vector<UserId>> contacts_of(UserId user) override;
+
+  Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) override;
+  Result<std::optional<Message>> find_message(ConversationId id, Seq seq) override;
+  Result<std::optional<Message>> find_message_by_client_id(UserId sender,
+                                                           std::string_view client_msg_id) override;
+  Result<Message> update_message(ConversationId id, Seq seq,
+                                 std::optional<std::string_view> new_text,
+                                 TimestampMs when) override;
+  Result<std::vector<Message>> history(ConversationId id, const HistoryQuery& query) override;
+  Result<std::vector<Message>> changes_since(ConversationId id, Rev after, int limit) override;
+  Result<std::int64_t> count_unread(ConversationId id, UserId reader, Seq after_seq) override;
+
+ private:
+  /// Runs a single-statement write; Errc::not_found when it matched no row.
+  template <typename... Args>
+  Status update_one(std::string_view sql, std::string_view what, const Args&... args);
+  Result<std::int64_t> count(std::string_view sql, std::string_view what, std::int64_t key);
+
+  Database db_;
+};
+
+/// A LIKE pattern matching `text` anywhere, with %, _ and the escape character escaped; use
+/// with ESCAPE '\'.
+std::string contains_pattern(std::string_view text);
+
+template <typename... Args>
+Status SqliteStore::update_one(std::string_view sql, std::string_view what, const Args&... args) {
+  auto stmt = db_.prepare(sql, what);
+  if (!stmt.ok()) return stmt.error();
+  (stmt->bind(args), ...);
+  MESSENGER_TRY(stmt->run());
+  if (db_.changes() == 0) {
+    return core::make_error(core::Errc::not_found, fmt::format("sqlite: {}: no such row", what));
+  }
+  return core::Ok{};
+}
+
+}  // namespace messenger::storage::sqlite

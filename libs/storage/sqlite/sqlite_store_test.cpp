@@ -1,0 +1,255 @@
+#include "messenger/storage/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "sqlite_handles.h"
+#include "sqlite_migrations.h"
+#include "store_conformance.h"
+
+namespace messenger::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using conformance::code_of;
+using conformance::expect_ok;
+using conformance::fields;
+using core::ConversationKind;
+using core::MemberRole;
+
+/// A new directory under the system temp dir; removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "messenger-store-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp failed for " << pattern;
+    }
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// The conformance suite gets a store on a real file in a fresh directory per test.
+std::vector<std::unique_ptr<TempDir>>& conformance_dirs() {
+  static std::vector<std::unique_ptr<TempDir>> dirs;
+  return dirs;
+}
+
+conformance::StoreBackend sqlite_backend() {
+  return {.name = "Sqlite",
+          .make_store =
+              [] {
+                auto& dir = conformance_dirs().emplace_back(std::make_unique<TempDir>());
+                auto store = open_sqlite_store({.path = (dir->path() / "store.db").string()});
+                EXPECT_TRUE(store.ok()) << store.error().message;
+                return store.ok() ? std::move(store).value() : nullptr;
+              },
+          .after_test = [] { conformance_dirs().clear(); }};
+}
+
+}  // namespace
+
+namespace conformance {
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(sqlite_backend()),
+                         backend_name);
+}  // namespace conformance
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// A raw connection for looking at the file from outside the store.
+sqlite::DatabaseHandle open_raw(const fs::path& path) {
+  sqlite3* raw = nullptr;
+  sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  return sqlite::DatabaseHandle(raw);
+}
+
+std::int64_t query_int(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite::StatementHandle stmt(raw);
+  EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
+  return sqlite3_column_int64(stmt.get(), 0);
+}
+
+std::string query_text(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite::StatementHandle stmt(raw);
+  EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
+  const auto* text = sqlite3_column_text(stmt.get(), 0);
+  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  [[nodiscard]] fs::path db_path() const { return dir_.path() / "store.db"; }
+  std::unique_ptr<Store> open(std::string synchronous = "full") {
+    auto store = open_sqlite_store({.path = db_path().string(), .synchronous = synchronous});
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SqliteStoreTest, ReopenKeepsEverythingCommitted) {
+  User alice;
+  Conversation team;
+  std::vector<Message> sent;
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    expect_ok(store->begin());
+    alice = expect_ok(store->create_user(conformance::new_user("alice")));
+    const std::vector<Member> members{{alice.id, MemberRole::owner, Seq(), 1}};
+    Conversation input;
+    input.kind = ConversationKind::group;
+    input.name = "team";
+    input.created_by = alice.id;
+    input.created_at = 1;
+    team = expect_ok(store->create_conversation(input, members));
+    const std::vector<NewMessage> batch{{team.id, alice.id, "c1", "one", 2},
+                                        {team.id, alice.id, "c2", "two", 3}};
+    sent = expect_ok(store->append_messages(batch));
+    expect_ok(store->put_settings(alice.id, R"({"x":1})"));
+    expect_ok(store->commit());
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  const auto found = expect_ok(store->find_user(alice.id));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(fields(*found), fields(alice));
+  EXPECT_EQ(expect_ok(store->get_settings(alice.id)), R"({"x":1})");
+  const auto history = expect_ok(store->history(team.id, {}));
+  EXPECT_EQ(conformance::all_fields(history), conformance::all_fields(sent));
+  const NewMessage next{team.id, alice.id, "c3", "three", 4};
+  const auto appended = expect_ok(store->append_messages({&next, 1}));
+  ASSERT_EQ(appended.size(), 1U);
+  EXPECT_EQ(appended[0].seq, Seq(3));
+  EXPECT_EQ(appended[0].rev, Rev(3));
+}
+
+TEST_F(SqliteStoreTest, UncommittedWorkIsGoneAfterReopen) {
+  {
+    auto store = open("normal");
+    ASSERT_NE(store, nullptr);
+    expect_ok(store->create_user(conformance::new_user("kept")));
+    expect_ok(store->begin());
+    expect_ok(store->create_user(conformance::new_user("lost")));
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(expect_ok(store->count_users()), 1);
+  EXPECT_FALSE(expect_ok(store->find_user_by_username("lost")).has_value());
+}
+
+TEST_F(SqliteStoreTest, NewFileGetsTheLatestSchemaInWalMode) {
+  ASSERT_NE(open(), nullptr);
+  auto raw = open_raw(db_path());
+  ASSERT_NE(raw, nullptr);
+  EXPECT_EQ(query_int(raw.get(), "PRAGMA user_version"), sqlite::latest_schema_version());
+  EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM schema_version"),
+            static_cast<std::int64_t>(sqlite::migrations().size()));
+  EXPECT_EQ(query_text(raw.get(), "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(SqliteStoreTest, ReopeningDoesNotMigrateAgain) {
+  ASSERT_NE(open(), nullptr);
+  ASSERT_NE(open(), nullptr);
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  expect_ok(store->create_user(conformance::new_user("alice")));
+  store.reset();
+  auto raw = open_raw(db_path());
+  EXPECT_EQ(query_int(raw.get(), "PRAGMA user_version"), sqlite::latest_schema_version());
+  EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM schema_version"),
+            static_cast<std::int64_t>(sqlite::migrations().size()));
+  EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM users"), 1);
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsRefusedAndTheFileIsLeftAlone) {
+  ASSERT_NE(open(), nullptr);
+  const int newer = sqlite::latest_schema_version() + 7;
+  {
+    auto raw = open_raw(db_path());
+    const auto sql = "PRAGMA user_version = " + std::to_string(newer);
+    ASSERT_EQ(sqlite3_exec(raw.get(), sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  const auto bytes = read_file(db_path());
+  ASSERT_FALSE(bytes.empty());
+
+  const auto store = open_sqlite_store({.path = db_path().string()});
+  ASSERT_EQ(code_of(store), "unavailable");
+  const auto& message = store.error().message;
+  EXPECT_NE(message.find("schema version " + std::to_string(newer)), std::string::npos) << message;
+  EXPECT_NE(message.find(std::to_string(sqlite::latest_schema_version())), std::string::npos)
+      << message;
+  EXPECT_EQ(read_file(db_path()), bytes);
+}
+
+TEST_F(SqliteStoreTest, MissingDirectoryIsAClearError) {
+  const auto path = dir_.path() / "no" / "such" / "store.db";
+  const auto store = open_sqlite_store({.path = path.string()});
+  ASSERT_EQ(code_of(store), "unavailable");
+  EXPECT_NE(store.error().message.find("does not exist"), std::string::npos)
+      << store.error().message;
+  EXPECT_NE(store.error().message.find((dir_.path() / "no" / "such").string()), std::string::npos)
+      << store.error().message;
+  EXPECT_FALSE(fs::exists(dir_.path() / "no"));
+}
+
+TEST_F(SqliteStoreTest, FileThatIsNotADatabaseIsRefused) {
+  {
+    std::ofstream out(db_path(), std::ios::binary);
+    out << std::string(4096, 'x');
+  }
+  const auto store = open_sqlite_store({.path = db_path().string()});
+  EXPECT_EQ(code_of(store), "unavailable");
+  EXPECT_EQ(read_file(db_path()), std::string(4096, 'x'));
+}
+
+TEST_F(SqliteStoreTest, UnknownSynchronousModeIsRefused) {
+  const auto store = open_sqlite_store({.path = db_path().string(), .synchronous = "off"});
+  EXPECT_EQ(code_of(store), "bad_request");
+  EXPECT_NE(store.error().message.find("synchronous"), std::string::npos);
+  EXPECT_FALSE(fs::exists(db_path()));
+}
+
+TEST_F(SqliteStoreTest, SecondConnectionWaitsForTheWriterInsteadOfFailing) {
+  auto first = open();
+  auto second = open();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  expect_ok(first->begin());
+  expect_ok(first->create_user(conformance::new_user("alice")));
+  // The second writer is refused only after its busy timeout; a reader is never blocked.
+  EXPECT_EQ(expect_ok(second->count_users()), 0);
+  expect_ok(first->commit());
+  expect_ok(second->create_user(conformance::new_user("bob")));
+  EXPECT_EQ(expect_ok(first->count_users()), 2);
+}
+
+}  // namespace
+}  // namespace messenger::storage

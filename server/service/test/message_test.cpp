@@ -1,0 +1,209 @@
+#include "service_fixture.h"
+
+namespace messenger::service::test {
+namespace {
+
+class MessageTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    alice = user("alice");
+    bob = user("bob");
+    conversation =
+        ok(alice, {{"type", "conv.open_direct"}, {"user_id", bob.user_id}})["conversation"]["id"];
+    events(bob);
+  }
+
+  json send(Client& c, const std::string& client_msg_id, const std::string& text) {
+    return call(c, {{"type", "msg.send"},
+                    {"conversation_id", conversation},
+                    {"client_msg_id", client_msg_id},
+                    {"text", text}});
+  }
+
+  /// Group commits so far, read from the rendered metrics as an operator would.
+  std::uint64_t commit_count() {
+    const std::string text = metrics_.render();
+    const std::string key = "messenger_commit_batch_size_count ";
+    const auto at = text.find(key);
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + key.size()));
+  }
+
+  Client alice;
+  Client bob;
+  json conversation;
+};
+
+TEST_F(MessageTest, SendIsAcknowledgedAndDeliveredToEverySessionOfEveryMember) {
+  Client alice2 = login("alice", "alice-password");
+  json reply = send(alice, "m1", "hello");
+  ASSERT_EQ(reply["type"], "result");
+  EXPECT_EQ(reply["result"]["message"]["seq"], 1);
+  EXPECT_EQ(reply["result"]["duplicate"], false);
+  EXPECT_EQ(events(bob, "message.new").size(), 1u);
+  EXPECT_EQ(events(alice2, "message.new").size(), 1u);
+  EXPECT_TRUE(events(alice, "message.new").empty());  // the sender has the reply
+  EXPECT_EQ(metrics_.messages_received.load(), 1u);
+  EXPECT_EQ(metrics_.messages_delivered.load(), 2u);
+}
+
+TEST_F(MessageTest, SeqIsContiguousAndRetriesAreNotDuplicated) {
+  for (int i = 1; i <= 5; ++i) {
+    json reply = send(i % 2 ? alice : bob, "m" + std::to_string(i), "text " + std::to_string(i));
+    EXPECT_EQ(reply["result"]["message"]["seq"], i);
+  }
+  json retry = send(alice, "m1", "text 1");
+  EXPECT_EQ(retry["result"]["duplicate"], true);
+  EXPECT_EQ(retry["result"]["message"]["seq"], 1);
+  json history = ok(bob, {{"type", "msg.history"}, {"conversation_id", conversation}});
+  ASSERT_EQ(history["messages"].size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(history["messages"][i]["seq"], i + 1);
+}
+
+TEST_F(MessageTest, ManySendsInOneBatchShareOneCommit) {
+  const auto commits_before = commit_count();
+  for (int i = 0; i < 50; ++i) {
+    json request = {{"type", "msg.send"},
+                    {"id", i},
+                    {"conversation_id", conversation},
+                    {"client_msg_id", "b" + std::to_string(i)},
+                    {"text", "batched"}};
+    auto parsed = protocol::parse_request(request.dump(), config_.limits);
+    ASSERT_TRUE(parsed.body.ok());
+    service_->request(alice.id, protocol::Request{parsed.id, std::move(parsed.body.value())});
+  }
+  service_->run_until_idle();
+  int acks = 0;
+  for (const auto& frame : alice.conn->frames) acks += frame["type"] == "result" ? 1 : 0;
+  EXPECT_EQ(acks, 50);
+  EXPECT_EQ(events(bob, "message.new").size(), 50u);
+  EXPECT_EQ(commit_count(), commits_before + 1);
+}
+
+TEST_F(MessageTest, HistoryPagesBackwardsAndForwards) {
+  for (int i = 1; i <= 12; ++i) send(alice, "m" + std::to_string(i), std::to_string(i));
+  json newest = ok(bob, {{"type", "msg.history"}, {"conversation_id", conversation}, {"limit", 5}});
+  ASSERT_EQ(newest["messages"].size(), 5u);
+  EXPECT_EQ(newest["messages"][0]["seq"], 8);
+  EXPECT_EQ(newest["messages"][4]["seq"], 12);
+  EXPECT_EQ(newest["has_more"], true);
+  json older =
+      ok(bob,
+         {{"type", "msg.history"}, {"conversation_id", conversation}, {"before", 8}, {"limit", 5}});
+  EXPECT_EQ(older["messages"][0]["seq"], 3);
+  json oldest =
+      ok(bob,
+         {{"type", "msg.history"}, {"conversation_id", conversation}, {"before", 3}, {"limit", 5}});
+  EXPECT_EQ(oldest["messages"].size(), 2u);
+  EXPECT_EQ(oldest["has_more"], false);
+  json after =
+      ok(bob,
+         {{"type", "msg.history"}, {"conversation_id", conversation}, {"after", 10}, {"limit", 5}});
+  ASSERT_EQ(after["messages"].size(), 2u);
+  EXPECT_EQ(after["messages"][0]["seq"], 11);
+  EXPECT_EQ(after["has_more"], false);
+  EXPECT_EQ(error_code(bob, {{"type", "msg.history"},
+                             {"conversation_id", conversation},
+                             {"before", 3},
+                             {"after", 1}}),
+            "bad_request");
+}
+
+TEST_F(MessageTest, EditAndDeleteOwnMessagesOnly) {
+  send(alice, "m1", "first");
+  json edited =
+      ok(alice,
+         {{"type", "msg.edit"}, {"conversation_id", conversation}, {"seq", 1}, {"text", "first!"}});
+  EXPECT_EQ(edited["message"]["text"], "first!");
+  EXPECT_GT(edited["message"]["edited_at"].get<std::int64_t>(), 0);
+  EXPECT_EQ(events(bob, "message.updated").size(), 1u);
+  EXPECT_EQ(error_code(bob, {{"type", "msg.edit"},
+                             {"conversation_id", conversation},
+                             {"seq", 1},
+                             {"text", "mine now"}}),
+            "forbidden");
+  EXPECT_EQ(
+      error_code(bob, {{"type", "msg.delete"}, {"conversation_id", conversation}, {"seq", 1}}),
+      "forbidden");
+  ok(alice, {{"type", "msg.delete"}, {"conversation_id", conversation}, {"seq", 1}});
+  auto tombstones = events(bob, "message.updated");
+  ASSERT_EQ(tombstones.size(), 1u);
+  EXPECT_EQ(tombstones[0]["message"]["deleted"], true);
+  EXPECT_EQ(tombstones[0]["message"]["text"], "");
+  EXPECT_EQ(
+      error_code(
+          alice,
+          {{"type", "msg.edit"}, {"conversation_id", conversation}, {"seq", 1}, {"text", "back"}}),
+      "not_found");
+  EXPECT_EQ(
+      error_code(alice, {{"type", "msg.delete"}, {"conversation_id", conversation}, {"seq", 9}}),
+      "not_found");
+}
+
+TEST_F(MessageTest, SyncReturnsEveryChangeAfterARevision) {
+  send(alice, "m1", "one");
+  send(alice, "m2", "two");
+  json list = ok(bob, {{"type", "conv.list"}});
+  const auto rev = list["conversations"][0]["conversation"]["last_rev"].get<std::int64_t>();
+  EXPECT_EQ(rev, 2);
+  send(alice, "m3", "three");
+  ok(alice, {{"type", "msg.edit"}, {"conversation_id", conversation}, {"seq", 1}, {"text", "1"}});
+  ok(alice, {{"type", "msg.delete"}, {"conversation_id", conversation}, {"seq", 2}});
+  json changes =
+      ok(bob, {{"type", "msg.sync"}, {"conversation_id", conversation}, {"after_rev", rev}});
+  ASSERT_EQ(changes["messages"].size(), 3u);
+  EXPECT_EQ(changes["messages"][0]["seq"], 3);
+  EXPECT_EQ(changes["messages"][1]["text"], "1");
+  EXPECT_EQ(changes["messages"][2]["deleted"], true);
+}
+
+TEST_F(MessageTest, ReadMarkersAndUnreadCounts) {
+  Client bob2 = login("bob", "bob-password");
+  for (int i = 1; i <= 4; ++i) send(alice, "m" + std::to_string(i), "x");
+  json list = ok(bob, {{"type", "conv.list"}});
+  ASSERT_EQ(list["conversations"].size(), 1u);
+  EXPECT_EQ(list["conversations"][0]["unread"], 4);
+  EXPECT_EQ(list["conversations"][0]["last_message"]["seq"], 4);
+  ok(bob, {{"type", "msg.read"}, {"conversation_id", conversation}, {"seq", 3}});
+  auto read = events(bob2, "read.updated");
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0]["seq"], 3);
+  EXPECT_EQ(ok(bob2, {{"type", "conv.list"}})["conversations"][0]["unread"], 1);
+  // Backwards and past-the-end markers do not move it back or beyond the newest.
+  ok(bob, {{"type", "msg.read"}, {"conversation_id", conversation}, {"seq", 1}});
+  ok(bob, {{"type", "msg.read"}, {"conversation_id", conversation}, {"seq", 100}});
+  EXPECT_EQ(ok(bob, {{"type", "conv.list"}})["conversations"][0]["last_read"], 4);
+  EXPECT_EQ(ok(alice, {{"type", "conv.list"}})["conversations"][0]["unread"], 0);
+}
+
+TEST_F(MessageTest, NonMembersCannotReadOrWrite) {
+  Client carol = user("carol");
+  EXPECT_EQ(send(carol, "c1", "let me in")["code"], "not_member");
+  EXPECT_EQ(error_code(carol, {{"type", "msg.history"}, {"conversation_id", conversation}}),
+            "not_member");
+  EXPECT_EQ(
+      error_code(carol, {{"type", "msg.read"}, {"conversation_id", conversation}, {"seq", 1}}),
+      "not_member");
+  EXPECT_EQ(error_code(carol, {{"type", "typing"}, {"conversation_id", conversation}}),
+            "not_member");
+  EXPECT_EQ(error_code(carol, {{"type", "msg.history"}, {"conversation_id", 999}}), "not_found");
+}
+
+TEST_F(MessageTest, OversizedTextIsRefusedAndNothingIsStored) {
+  EXPECT_EQ(send(alice, "big", std::string(16 * 1024 + 1, 'x'))["code"], "too_large");
+  EXPECT_EQ(send(alice, "exact", std::string(16 * 1024, 'x'))["type"], "result");
+  json history = ok(bob, {{"type", "msg.history"}, {"conversation_id", conversation}});
+  EXPECT_EQ(history["messages"].size(), 1u);
+}
+
+TEST_F(MessageTest, RestartKeepsEveryAcknowledgedMessage) {
+  for (int i = 1; i <= 3; ++i) send(alice, "m" + std::to_string(i), "x");
+  service_.reset();
+  make_service();
+  Client again = login("bob", "bob-password");
+  json history = ok(again, {{"type", "msg.history"}, {"conversation_id", conversation}});
+  EXPECT_EQ(history["messages"].size(), 3u);
+}
+
+}  // namespace
+}  // namespace messenger::service::test
