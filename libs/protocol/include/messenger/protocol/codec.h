@@ -22,7 +22,14 @@ ParsedRequest parse_request(std::string_view frame, const Limits& limits);
 /// The "type" string of a request body, e.g. "msg.send".
 std::string_view request_type(const RequestBody& body);
 
-/// Encodes a reply frame: {"type":"result","id":...,"result":{...}}.
+/// Encodes a request frame as a client sends it: {"type":"msg.send","id":...,...fields}. Fields
+/// with a default are always written, std::optional ones only when present, so parse_request
+/// gives back an equal request. `request.id` must be JSON text (as in ParsedRequest::id);
+/// anything else is sent as null. For clients, tests and the load generator.
+std::string encode_request(const Request& request);
+
+/// Encodes a reply frame: {"type":"result","id":...,"result":{...}}. `id` is spliced in as is:
+/// it must be JSON text as parse_request produced it; an empty id is sent as null.
 std::string encode_result(const RequestIdJson& id, const HelloResult& r);
 std::string encode_result(const RequestIdJson& id, const LoginResult& r);
 std::string encode_result(const RequestIdJson& id, const EmptyResult& r);
