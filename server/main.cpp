@@ -1,1 +1,166 @@
-int main() { return 0; }
+// messenger-server: reads the configuration and wires store, service and network together.
+
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cert.h"
+#include "config.h"
+#include "messenger/core/clock.h"
+#include "messenger/storage/sqlite_store.h"
+#include "metrics.h"
+#include "server.h"
+#include "service.h"
+
+namespace {
+
+using namespace messenger;
+
+constexpr int kStartupFailed = 1;
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("messenger");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+std::string host_for_url(const std::string& address) {
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+int fail(const std::string& message) {
+  std::cerr << "messenger-server: " << message << std::endl;
+  return kStartupFailed;
+}
+
+int run_gen_cert(const server::GenCertOptions& options) {
+  server::CertRequest request;
+  request.out_dir = options.out_dir;
+  request.common_name = options.common_name;
+  request.days = options.days;
+  request.force = options.force;
+  auto files = server::generate_self_signed(request);
+  if (!files.ok()) {
+    return fail(files.error().message);
+  }
+  std::cout << "Wrote " << files->cert_path << " and " << files->key_path
+            << " (private, mode 0600): a self-signed EC P-256 certificate for '"
+            << options.common_name << "', valid for " << options.days << " days.\n"
+            << "SHA-256 fingerprint: " << files->sha256_fingerprint << "\n"
+            << "Clients show this fingerprint when they first connect; check that it matches.\n"
+            << "Start the server with:\n"
+            << "  messenger-server --tls-cert " << files->cert_path << " --tls-key "
+            << files->key_path << "\n";
+  return 0;
+}
+
+int run_server(server::Settings settings) {
+  setup_logging(settings.log_level);
+  // Block the stop signals in every thread (threads inherit the mask) before any is started;
+  // main waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(settings.data_dir, ec);
+  if (ec) {
+    return fail("cannot create the data directory '" + settings.data_dir + "': " + ec.message());
+  }
+  storage::SqliteOptions sqlite;
+  sqlite.path = (fs::path(settings.data_dir) / "messenger.db").string();
+  sqlite.synchronous = settings.sqlite_synchronous;
+  sqlite.busy_timeout_ms = settings.sqlite_busy_timeout_ms;
+  auto store = storage::open_sqlite_store(sqlite);
+  if (!store.ok()) {
+    return fail("cannot open the database '" + sqlite.path + "': " + store.error().message);
+  }
+  spdlog::info("server.store path={} synchronous={}", sqlite.path, sqlite.synchronous);
+
+  service::Metrics metrics;
+  core::SystemClock clock;
+  auto service = std::make_unique<service::Service>(**store, clock, metrics, settings.service);
+  auto password = service->bootstrap_admin(settings.admin_user, settings.admin_password);
+  if (!password.ok()) {
+    return fail("cannot create the first administrator: " + password.error().message);
+  }
+  if (!password->empty()) {
+    if (settings.admin_password.empty()) {
+      std::cout << "First start: created administrator '" << settings.admin_user
+                << "' with password '" << *password << "'. Change it after signing in."
+                << std::endl;
+    } else {
+      std::cout << "First start: created administrator '" << settings.admin_user
+                << "' with the password given by --admin-password or MESSENGER_ADMIN_PASSWORD."
+                << std::endl;
+    }
+  }
+
+  const bool tls = settings.net.tls();
+  if (tls) {
+    if (auto fingerprint = server::certificate_fingerprint(settings.net.tls_cert_file);
+        fingerprint.ok()) {
+      std::cout << "TLS certificate SHA-256 fingerprint: " << *fingerprint << std::endl;
+    }
+  }
+
+  service->start();
+  net::Server server(settings.net, *service, metrics);
+  auto port = server.start();
+  if (!port.ok()) {
+    service->stop();
+    service.reset();
+    return fail(port.error().message);
+  }
+  const std::string host = host_for_url(settings.net.bind_address) + ":" + std::to_string(*port);
+  std::cout << "messenger-server listening on " << (tls ? "wss://" : "ws://") << host
+            << "/ws (health: " << (tls ? "https://" : "http://") << host << "/healthz)"
+            << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("server.stopping signal={}", strsignal(signal_number));
+  server.stop_accepting();
+  service->stop();
+  server.stop();
+  service.reset();  // before the Server: its sessions may still be held by the Service
+  spdlog::info("server.stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto command = messenger::server::parse_command_line(args, std::cout, std::cerr,
+                                                       std::getenv("MESSENGER_ADMIN_PASSWORD"));
+  switch (command.action) {
+    case messenger::server::CommandLine::Action::exit:
+      return command.exit_code;
+    case messenger::server::CommandLine::Action::gen_cert:
+      return run_gen_cert(command.gen_cert);
+    case messenger::server::CommandLine::Action::run_server:
+      break;
+  }
+  try {
+    return run_server(std::move(command.settings));
+  } catch (const std::exception& e) {
+    return fail(std::string("unexpected error: ") + e.what());
+  }
+}

@@ -155,11 +155,6 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::Logout&)
 }
 
 Status Service::Impl::handle(const RequestContext& ctx, const protocol::ChangePassword& r) {
-  if (r.new_password.size() < config_.limits.min_password_chars) {
-    return Error{Errc::bad_request, "the new password must have at least " +
-                                        std::to_string(config_.limits.min_password_chars) +
-                                        " characters"};
-  }
   auto found = load_user(caller(ctx));
   if (!found.ok()) return found.error();
   auto creds = store_.find_user_by_username(found->username);

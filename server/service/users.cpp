@@ -112,11 +112,6 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::AdminCre
   MESSENGER_TRY(require_admin(ctx));
   auto username = normalize_username(r.username);
   if (!username.ok()) return username.error();
-  if (r.password && r.password->size() < config_.limits.min_password_chars) {
-    return Error{Errc::bad_request, "field 'password' must have at least " +
-                                        std::to_string(config_.limits.min_password_chars) +
-                                        " characters"};
-  }
   auto existing = store_.find_user_by_username(username.value());
   if (!existing.ok()) return existing.error();
   if (existing.value()) return Error{Errc::conflict, "the username is taken"};
@@ -157,11 +152,6 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::AdminRes
   MESSENGER_TRY(require_admin(ctx));
   auto target = load_user(r.user_id);
   if (!target.ok()) return target.error();
-  if (r.password && r.password->size() < config_.limits.min_password_chars) {
-    return Error{Errc::bad_request, "field 'password' must have at least " +
-                                        std::to_string(config_.limits.min_password_chars) +
-                                        " characters"};
-  }
   const bool generated = !r.password.has_value();
   const std::string password = generated ? generate_password() : *r.password;
   run_off_thread<Result<std::string>>(

@@ -1,0 +1,319 @@
+#include "websocket_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <memory>
+#include <string_view>
+
+#include "connection.h"
+#include "messenger/protocol/codec.h"
+#include "metrics.h"
+#include "service.h"
+#include "token_bucket.h"
+
+namespace messenger::net {
+namespace {
+
+using protocol::CloseCode;
+using service::Frame;
+
+constexpr std::string_view kBinaryNotSupported =
+    R"({"type":"error","id":null,"code":"bad_request",)"
+    R"("message":"binary frames are not supported; send JSON text frames"})";
+
+/// One WebSocket connection. Every member is touched only on the connection's strand (the
+/// stream's executor); send() and close() come from the service thread and post to it.
+///
+/// The session ends when its read loop ends (peer close, error, timeout, or our own close
+/// completing); that is the one place that tells the Service (disconnect, exactly once).
+template <typename Stream>
+class WebsocketSession final : public service::Connection,
+                               public Stoppable,
+                               public std::enable_shared_from_this<WebsocketSession<Stream>> {
+ public:
+  WebsocketSession(Stream&& stream, SessionContext& context, std::int64_t id,
+                   std::string log_context, std::string remote_address)
+      : ws_(std::move(stream)),
+        context_(context),
+        id_(id),
+        log_(std::move(log_context)),
+        remote_(std::move(remote_address)),
+        grace_timer_(ws_.get_executor()),
+        bucket_(context.config.requests_per_second, context.config.request_burst,
+                std::chrono::steady_clock::now()) {}
+
+  void run(const HttpRequest& request) {
+    const NetConfig& config = context_.config;
+    ws_.set_option(
+        websocket::stream_base::timeout{config.handshake_timeout, config.idle_timeout, true});
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
+      response.set(http::field::server, kServerHeader);
+    }));
+    ws_.read_message_max(config.limits.max_frame_bytes);
+    if (!context_.registry.add(id_, this->weak_from_this(), this)) {
+      close_after_accept_ = true;
+    }
+    ws_.async_accept(
+        request, beast::bind_front_handler(&WebsocketSession::on_accept, this->shared_from_this()));
+  }
+
+  // ---- service::Connection, from the service thread ----
+
+  void send(Frame frame) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() {
+      self->guard([&] { self->enqueue(frame); });
+    });
+  }
+
+  void close(CloseCode code, std::string_view reason) override {
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), code, reason = std::string(reason)]() {
+                 self->guard([&] { self->begin_close(code, reason); });
+               });
+  }
+
+  // ---- Stoppable, from the thread that stops the server ----
+
+  void shutdown() override { close(CloseCode::going_away, "server shutting down"); }
+
+  void abort() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->hard_close(); });
+  }
+
+ private:
+  template <typename F>
+  void guard(F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      spdlog::error("ws.exception {} what=\"{}\"", log_, e.what());
+      hard_close();
+    }
+  }
+
+  void on_accept(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("ws.accept_failed {} error=\"{}\"", log_, ec.message());
+      ended_ = true;
+      context_.registry.remove(id_, this);
+      return;
+    }
+    open_ = true;
+    ++context_.metrics.connections_open;
+    ++context_.metrics.connections_total;
+    spdlog::info("ws.open {}", log_);
+    if (close_after_accept_) {
+      begin_close(CloseCode::going_away, "server shutting down");
+    } else {
+      connected_ = true;
+      context_.service.connect(core::ConnectionId{id_}, this->shared_from_this(), remote_);
+    }
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(read_buffer_,
+                   beast::bind_front_handler(&WebsocketSession::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+      end(ec);
+      return;
+    }
+    guard([&] { handle_message(); });
+    read_buffer_.consume(read_buffer_.size());
+    do_read();
+  }
+
+  void handle_message() {
+    if (close_requested_) {
+      return;  // closing: the Service no longer hears from this connection
+    }
+    if (!ws_.got_text()) {
+      static const Frame kBinaryReply = service::make_frame(std::string(kBinaryNotSupported));
+      enqueue(kBinaryReply);
+      return;
+    }
+    const auto data = read_buffer_.cdata();
+    const std::string_view text(static_cast<const char*>(data.data()), data.size());
+
+    service::Metrics& metrics = context_.metrics;
+    ++metrics.requests_total;
+    protocol::ParsedRequest parsed = protocol::parse_request(text, context_.config.limits);
+    if (!bucket_.try_take(std::chrono::steady_clock::now())) {
+      ++metrics.rate_limited_total;
+      spdlog::debug("ws.rate_limited {}", log_);
+      enqueue(service::make_frame(protocol::encode_error(
+          parsed.id, core::Error{core::Errc::rate_limited, "too many requests; slow down"})));
+      return;
+    }
+    if (!parsed.body.ok()) {
+      ++metrics.request_errors_total;
+      enqueue(service::make_frame(protocol::encode_error(parsed.id, parsed.body.error())));
+      return;
+    }
+    context_.service.request(
+        core::ConnectionId{id_},
+        protocol::Request{std::move(parsed.id), std::move(parsed.body).value()});
+  }
+
+  void enqueue(const Frame& frame) {
+    if (!open_ || close_requested_ || ended_ || !frame) {
+      return;
+    }
+    const NetConfig& config = context_.config;
+    // A single frame larger than the byte bound is still sent when nothing else is waiting.
+    if (!queue_.empty() && (queued_bytes_ + frame->size() > config.send_queue_max_bytes ||
+                            queue_.size() + 1 > config.send_queue_max_frames)) {
+      too_slow();
+      return;
+    }
+    queued_bytes_ += frame->size();
+    queue_.push_back(frame);
+    if (!writing_) {
+      do_write();
+    }
+  }
+
+  void too_slow() {
+    ++context_.metrics.connections_closed_slow;
+    spdlog::warn("ws.too_slow {} queued_frames={} queued_bytes={}", log_, queue_.size(),
+                 queued_bytes_);
+    queue_.clear();
+    queued_bytes_ = 0;
+    begin_close(CloseCode::too_slow, "send queue over its bound");
+  }
+
+  void do_write() {
+    writing_ = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= writing_->size();
+    ws_.text(true);
+    ws_.async_write(asio::buffer(*writing_), beast::bind_front_handler(&WebsocketSession::on_write,
+                                                                       this->shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) {
+    writing_.reset();
+    if (ec) {
+      spdlog::debug("ws.write_failed {} error=\"{}\"", log_, ec.message());
+      hard_close();
+      return;
+    }
+    guard([&] {
+      if (!queue_.empty()) {
+        do_write();
+      } else if (close_requested_ && !close_started_) {
+        start_close();
+      }
+    });
+  }
+
+  /// Stops taking frames, flushes what is queued, then sends the close frame. If the close
+  /// handshake has not completed within slow_close_grace the TCP connection is cut.
+  void begin_close(CloseCode code, std::string_view reason) {
+    if (!open_) {
+      close_after_accept_ = true;
+      return;
+    }
+    if (close_requested_ || ended_) {
+      return;
+    }
+    close_requested_ = true;
+    close_reason_.code = static_cast<std::uint16_t>(code);
+    close_reason_.reason = std::string(reason);
+    grace_timer_.expires_after(context_.config.slow_close_grace);
+    grace_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) {
+        spdlog::info("ws.close_timeout {}", self->log_);
+        self->hard_close();
+      }
+    });
+    if (!writing_) {
+      start_close();
+    }
+  }
+
+  void start_close() {
+    close_started_ = true;
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        spdlog::debug("ws.close_failed {} error=\"{}\"", self->log_, ec.message());
+        self->hard_close();
+      }
+    });
+  }
+
+  void hard_close() {
+    beast::error_code ignored;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  void end(beast::error_code ec) {
+    if (ended_) {
+      return;
+    }
+    ended_ = true;
+    if (close_started_ &&
+        (ec == websocket::error::closed || ec == asio::error::operation_aborted)) {
+      spdlog::info("ws.closed {} by=server code={}", log_, close_reason_.code);
+    } else if (ec == websocket::error::closed) {
+      spdlog::info("ws.closed {} by=client code={}", log_, ws_.reason().code);
+    } else {
+      spdlog::info("ws.closed {} error=\"{}\"", log_, ec.message());
+    }
+    grace_timer_.cancel();
+    queue_.clear();
+    queued_bytes_ = 0;
+    if (connected_) {
+      connected_ = false;
+      context_.service.disconnect(core::ConnectionId{id_});
+    }
+    --context_.metrics.connections_open;
+    hard_close();
+    context_.registry.remove(id_, this);
+  }
+
+  websocket::stream<Stream> ws_;
+  SessionContext& context_;
+  const std::int64_t id_;
+  const std::string log_;     // "conn=7 remote=10.0.0.5:51234", prefix of every log line
+  const std::string remote_;  // address only, for per-address throttling in the Service
+  asio::steady_timer grace_timer_;
+  TokenBucket bucket_;
+  beast::flat_buffer read_buffer_;
+
+  std::deque<Frame> queue_;  // waiting frames, not counting the one being written
+  std::size_t queued_bytes_ = 0;
+  Frame writing_;  // the frame of the one async_write in flight, if any
+
+  websocket::close_reason close_reason_;
+  bool open_ = false;                // the upgrade completed
+  bool close_after_accept_ = false;  // the server began stopping before the upgrade completed
+  bool connected_ = false;           // the Service knows this connection
+  bool close_requested_ = false;     // no more frames are accepted
+  bool close_started_ = false;       // async_close was called
+  bool ended_ = false;
+};
+
+}  // namespace
+
+template <typename Stream>
+void run_websocket_session(Stream stream, HttpRequest request, SessionContext& context,
+                           std::int64_t connection_id, std::string log_context,
+                           std::string remote_address) {
+  auto session = std::make_shared<WebsocketSession<Stream>>(
+      std::move(stream), context, connection_id, std::move(log_context), std::move(remote_address));
+  session->run(request);
+}
+
+template void run_websocket_session<PlainStream>(PlainStream, HttpRequest, SessionContext&,
+                                                 std::int64_t, std::string, std::string);
+template void run_websocket_session<TlsStream>(TlsStream, HttpRequest, SessionContext&,
+                                               std::int64_t, std::string, std::string);
+
+}  // namespace messenger::net
