@@ -1,0 +1,47 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "asio.h"
+#include "client.h"
+#include "options.h"
+#include "runtime.h"
+#include "scenario.h"
+
+namespace messenger::bench {
+
+/// Opens N connections (hello + login or resume), measures logins/s, then keeps them idle and
+/// reads the server's RSS before, right after the burst and after the idle time.
+class IdleScenario final : public ClientObserver {
+ public:
+  IdleScenario(Runtime& runtime, const CommonOptions& common, const IdleOptions& options);
+
+  asio::awaitable<void> run(const std::vector<Account>& accounts);
+
+  [[nodiscard]] nlohmann::json results(const Totals& totals) const;
+  [[nodiscard]] std::string summary(const Totals& totals) const;
+  /// Every connection logged in and stayed up, no errors.
+  [[nodiscard]] bool passed(const Totals& totals) const;
+
+  void on_ack(Client& client, const FrameInfo& frame, std::int64_t now) override;
+  void on_send_error(Client& client, const FrameInfo& frame) override;
+  void on_delivery(Client& client, const FrameInfo& frame, std::int64_t now) override;
+  void on_problem(Client& client, std::string_view code) override;
+
+ private:
+  Runtime& runtime_;
+  CommonOptions common_;
+  IdleOptions options_;
+  std::vector<Peer> peers_;
+  ConnectReport connect_;
+  std::string fatal_;
+  ServerSample before_;
+  ServerSample after_burst_;
+  ServerSample idle_;
+  std::int64_t self_cpu_burst_ = 0;
+  std::size_t still_open_ = 0;
+};
+
+}  // namespace messenger::bench

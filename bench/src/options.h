@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "client.h"
+#include "frame_parser.h"
+#include "ws_connection.h"
+
+namespace messenger::bench {
+
+/// Options every scenario takes.
+struct CommonOptions {
+  std::string url;
+  Target target;
+  int threads = 1;
+  std::string json_file;
+  int server_pid = 0;  // 0: no server figures
+  std::string state_file;
+  bool setup = false;  // create users and conversations first (always for `setup`)
+  std::string admin_user = "admin";
+  std::string admin_password;
+  std::string user_prefix = "bench";
+  std::string user_password = "bench-password";
+  std::size_t users = 0;  // 0: as many as the scenario needs
+  AuthMode auth = AuthMode::password;
+  std::size_t connect_concurrency = 200;
+  double connect_timeout_s = 60;
+  ParserKind parser = ParserKind::fast;
+  bool check = false;  // exit 1 unless the run is clean (no errors, something delivered)
+  bool quiet = false;
+};
+
+struct ChatOptions {
+  std::size_t clients = 100;
+  double rate = 0;         // offered msg/s over all clients; 0 = closed loop
+  std::size_t window = 1;  // closed loop: messages in flight per client
+  double duration_s = 10;
+  double warmup_s = 2;
+  std::size_t text_bytes = 100;
+  double drain_s = 5;                 // after the window: wait for outstanding acks and deliveries
+  std::int64_t max_in_flight = 1000;  // open loop: per client; beyond it sends are skipped
+  std::int64_t tick_us = 1000;        // open loop: pacing timer period
+};
+
+struct IdleOptions {
+  std::size_t connections = 1000;
+  double hold_s = 5;  // idle time before the last RSS reading
+};
+
+}  // namespace messenger::bench

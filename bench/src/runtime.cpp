@@ -1,0 +1,151 @@
+#include "runtime.h"
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "proc_stats.h"
+
+namespace messenger::bench {
+namespace {
+
+thread_local Recorder* tls_recorder = nullptr;
+Recorder* fallback_recorder = nullptr;
+
+}  // namespace
+
+void Recorder::error(std::string_view code) {
+  const auto it = errors.find(code);
+  if (it != errors.end()) {
+    ++it->second;
+  } else {
+    errors.emplace(std::string(code), 1);
+  }
+}
+
+Recorder& Recorder::local() {
+  return tls_recorder != nullptr ? *tls_recorder : *fallback_recorder;
+}
+
+std::uint64_t Totals::error_count() const {
+  std::uint64_t total = 0;
+  for (const auto& [code, count] : errors) total += count;
+  return total;
+}
+
+Runtime::Runtime(int threads)
+    : io_(threads), threads_(threads < 1 ? 1 : threads), control_(asio::make_strand(io_)) {
+  for (int i = 0; i < threads_; ++i) recorders_.push_back(std::make_unique<Recorder>());
+  fallback_recorder = recorders_.front().get();
+}
+
+Runtime::~Runtime() {
+  // Clients and sockets go before the io_context that they belong to.
+  kept_.clear();
+  if (fallback_recorder == recorders_.front().get()) fallback_recorder = nullptr;
+}
+
+asio::any_io_executor Runtime::client_executor() {
+  if (threads_ == 1) return io_.get_executor();
+  return asio::make_strand(io_);
+}
+
+void Runtime::run() {
+  std::mutex failure_mutex;
+  const auto body = [&](Recorder* recorder) {
+    tls_recorder = recorder;
+    try {
+      io_.run();
+    } catch (...) {
+      const std::lock_guard lock(failure_mutex);
+      if (!failure_) failure_ = std::current_exception();
+      io_.stop();
+    }
+    tls_recorder = nullptr;
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads_; ++i) {
+    pool.emplace_back(body, recorders_[static_cast<std::size_t>(i)].get());
+  }
+  body(recorders_.front().get());
+  for (auto& thread : pool) thread.join();
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+std::uint64_t Runtime::sum(Stat stat) const {
+  std::uint64_t total = 0;
+  for (const auto& recorder : recorders_) {
+    total += recorder->counters[static_cast<std::size_t>(stat)].get();
+  }
+  return total;
+}
+
+Totals Runtime::totals() const {
+  Totals totals;
+  for (const auto& recorder : recorders_) {
+    for (std::size_t i = 0; i < kStats; ++i) totals.counters[i] += recorder->counters[i].get();
+    for (std::size_t i = 0; i < kLatencies; ++i) {
+      totals.latencies[i].merge(recorder->latencies[i]);
+    }
+    for (const auto& [code, count] : recorder->errors) totals.errors[code] += count;
+  }
+  return totals;
+}
+
+namespace {
+
+struct LimitedState {
+  explicit LimitedState(const asio::any_io_executor& executor) : all_done(executor) {
+    all_done.expires_at(asio::steady_timer::time_point::max());
+  }
+  std::size_t next = 0;
+  std::size_t running = 0;
+  std::exception_ptr failure;
+  asio::steady_timer all_done;
+};
+
+asio::awaitable<void> limited_worker(std::shared_ptr<LimitedState> state, std::size_t count,
+                                     std::function<asio::awaitable<void>(std::size_t)> body) {
+  while (state->next < count) {
+    const std::size_t i = state->next++;
+    co_await body(i);
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> for_each_limited(std::size_t count, std::size_t limit,
+                                       std::function<asio::awaitable<void>(std::size_t)> body) {
+  const auto executor = co_await asio::this_coro::executor;
+  auto state = std::make_shared<LimitedState>(executor);
+  const std::size_t workers = std::min(count, std::max<std::size_t>(limit, 1));
+  if (workers == 0) co_return;
+  state->running = workers;
+  for (std::size_t w = 0; w < workers; ++w) {
+    asio::co_spawn(executor, limited_worker(state, count, body),
+                   [state](std::exception_ptr failure) {
+                     if (failure && !state->failure) {
+                       state->failure = failure;
+                       state->next = SIZE_MAX;  // start nothing more
+                     }
+                     if (--state->running == 0) state->all_done.cancel();
+                   });
+  }
+  boost::system::error_code ignored;
+  co_await state->all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  if (state->failure) std::rethrow_exception(state->failure);
+}
+
+asio::awaitable<void> sleep_until_ns(std::int64_t deadline_ns) {
+  const std::int64_t wait = deadline_ns - now_ns();
+  if (wait <= 0) co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(std::chrono::nanoseconds(wait));
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<void> sleep_ns(std::int64_t ns) {
+  co_await sleep_until_ns(now_ns() + ns);
+}
+
+}  // namespace messenger::bench

@@ -1,0 +1,135 @@
+#include "scenario.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+
+#include "proc_stats.h"
+
+namespace messenger::bench {
+
+asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOptions& options,
+                                               const std::vector<Account>& accounts,
+                                               std::size_t count, ClientObserver* observer,
+                                               std::vector<Peer>& peers) {
+  // Setup's connections may still be closing: start from a quiet server.
+  const std::int64_t settle_deadline = now_ns() + 5'000'000'000;
+  while (WsConnection::live() > 0 && now_ns() < settle_deadline) co_await sleep_ns(5'000'000);
+
+  ConnectReport report;
+  report.attempted = count;
+  // client_msg_id must not repeat across runs on the same server (it would be deduplicated).
+  const auto nonce = std::chrono::system_clock::now().time_since_epoch().count();
+  peers.clear();
+  peers.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Account& account = accounts[i % accounts.size()];
+    auto client = std::make_shared<Client>(runtime.client_executor(), options.target,
+                                           options.parser, fmt::format("{:x}-{}-", nonce, i));
+    client->set_observer(observer);
+    client->set_tag(i);
+    runtime.keep(client);
+    peers[i] = Peer{client, &account, account.conversation_id, account.partner_id};
+  }
+
+  auto finished = std::make_shared<bool>(false);
+  asio::steady_timer watchdog(co_await asio::this_coro::executor);
+  watchdog.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(options.connect_timeout_s)));
+  watchdog.async_wait([&peers, finished](boost::system::error_code ec) {
+    if (ec || *finished) return;
+    for (auto& peer : peers) {
+      asio::dispatch(peer.client->executor(), [client = peer.client] {
+        if (!client->ready()) client->abort();
+      });
+    }
+  });
+
+  report.started_ns = now_ns();
+  co_await for_each_limited(
+      count, options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
+        const std::int64_t begin = now_ns();
+        const Reply reply = co_await async_start(*peers[i].client, *peers[i].account, options.auth,
+                                                 asio::use_awaitable);
+        Recorder& recorder = Recorder::local();
+        if (reply.ok) {
+          ++report.ready;
+          recorder.record(Latency::login, now_ns() - begin);
+        } else {
+          recorder.error("login: " + reply.code +
+                         (reply.code == "closed" ? " (" + reply.message + ")" : ""));
+        }
+      });
+  report.finished_ns = now_ns();
+  *finished = true;
+  watchdog.cancel();
+  co_return report;
+}
+
+asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s) {
+  for (auto& peer : peers) {
+    asio::dispatch(peer.client->executor(), [client = peer.client] { client->close(); });
+  }
+  const auto deadline = now_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
+  while (WsConnection::live() > 0 && now_ns() < deadline) co_await sleep_ns(10'000'000);
+  if (WsConnection::live() > 0) {
+    for (auto& peer : peers) {
+      asio::dispatch(peer.client->executor(), [client = peer.client] { client->abort(); });
+    }
+  }
+}
+
+ServerSample sample_server(int pid) {
+  if (pid <= 0) return {};
+  return {process_cpu_ns(pid), process_rss_bytes(pid)};
+}
+
+namespace {
+double ms(std::uint64_t ns) {
+  return std::round(static_cast<double>(ns) / 1e3) / 1e3;
+}
+}  // namespace
+
+nlohmann::json latency_json(const Histogram& h) {
+  return {{"count", h.count()},
+          {"min", ms(h.min())},
+          {"mean", ms(static_cast<std::uint64_t>(h.mean()))},
+          {"p50", ms(h.percentile(0.50))},
+          {"p90", ms(h.percentile(0.90))},
+          {"p99", ms(h.percentile(0.99))},
+          {"p999", ms(h.percentile(0.999))},
+          {"max", ms(h.max())}};
+}
+
+std::string format_ms(std::uint64_t ns) {
+  const double value = static_cast<double>(ns) / 1e6;
+  if (value < 10) return fmt::format("{:.3f}ms", value);
+  if (value < 100) return fmt::format("{:.1f}ms", value);
+  return fmt::format("{:.0f}ms", value);
+}
+
+std::string format_bytes(double bytes) {
+  if (std::abs(bytes) >= 1024.0 * 1024.0) return fmt::format("{:.1f}MiB", bytes / 1024 / 1024);
+  return fmt::format("{:.1f}KiB", bytes / 1024);
+}
+
+nlohmann::json errors_json(const Totals& totals) {
+  nlohmann::json errors = nlohmann::json::object();
+  for (const auto& [code, count] : totals.errors) errors[code] = count;
+  return errors;
+}
+
+bool write_json_file(const std::string& path, const nlohmann::json& results) {
+  std::ofstream out(path);
+  out << results.dump(2) << '\n';
+  if (!out) {
+    std::cerr << "messenger-bench: cannot write " << path << '\n';
+    return false;
+  }
+  return true;
+}
+
+}  // namespace messenger::bench

@@ -1,0 +1,109 @@
+#include "frame_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace messenger::bench {
+namespace {
+
+class FrameParser : public testing::TestWithParam<ParserKind> {};
+
+TEST_P(FrameParser, SendResult) {
+  FrameInfo info;
+  ASSERT_TRUE(scan_frame(
+      R"({"type":"result","id":1099511627777,"result":{"message":{"conversation_id":7,"seq":42,)"
+      R"("rev":45,"sender_id":2,"client_msg_id":"x-1","text":"123456789 abc","created_at":1,)"
+      R"("edited_at":0,"deleted":false},"duplicate":true}})",
+      info, GetParam()));
+  EXPECT_EQ(info.kind, FrameKind::result);
+  EXPECT_TRUE(info.has_id);
+  EXPECT_EQ(info.id, 1099511627777);
+  EXPECT_EQ(info.conversation_id, 7);
+  EXPECT_EQ(info.sender_id, 2);
+  EXPECT_EQ(info.seq, 42);
+  EXPECT_EQ(info.sent_ns, 123456789);
+  EXPECT_TRUE(info.duplicate);
+}
+
+TEST_P(FrameParser, MessageNewEventInAnyKeyOrder) {
+  FrameInfo info;
+  ASSERT_TRUE(scan_frame(
+      R"({"message":{"text":"555","sender_id":3,"extra":{"id":9,"text":"1"},"tags":[{"seq":1}],)"
+      R"("conversation_id":8,"seq":5},"type":"message.new"})",
+      info, GetParam()));
+  EXPECT_EQ(info.kind, FrameKind::message_new);
+  EXPECT_FALSE(info.has_id);
+  EXPECT_EQ(info.sender_id, 3);
+  EXPECT_EQ(info.conversation_id, 8);
+  EXPECT_EQ(info.seq, 5);
+  EXPECT_EQ(info.sent_ns, 555);
+}
+
+TEST_P(FrameParser, ErrorWithCodeAndStringMessage) {
+  FrameInfo info;
+  ASSERT_TRUE(
+      scan_frame(R"({"type":"error","id":17,"code":"rate_limited","message":"too many requests"})",
+                 info, GetParam()));
+  EXPECT_EQ(info.kind, FrameKind::error);
+  EXPECT_EQ(info.id, 17);
+  EXPECT_EQ(info.code, "rate_limited");
+  EXPECT_EQ(info.sent_ns, -1);
+}
+
+TEST_P(FrameParser, NestedIdsDoNotLeakToTheTop) {
+  FrameInfo info;
+  ASSERT_TRUE(
+      scan_frame(R"({"type":"result","id":"a1","result":{"user":{"id":5}}})", info, GetParam()));
+  EXPECT_EQ(info.kind, FrameKind::result);
+  EXPECT_FALSE(info.has_id);
+}
+
+TEST_P(FrameParser, RejectsInvalidJsonAndNonObjects) {
+  FrameInfo info;
+  EXPECT_FALSE(scan_frame("{\"type\":", info, GetParam()));
+  EXPECT_FALSE(scan_frame("[1,2]", info, GetParam()));
+  EXPECT_FALSE(scan_frame("", info, GetParam()));
+}
+
+TEST_P(FrameParser, EscapesAndStructureInsideStrings) {
+  FrameInfo info;
+  ASSERT_TRUE(scan_frame(
+      R"({"type":"message.new","message":{"text":"77 a \"}{[,:\\ \u00e9","sender_id":-4,)"
+      R"("n":[1.5e3,-0.25,true,false,null,{"x":[]}],"conversation_id":9}})",
+      info, GetParam()));
+  EXPECT_EQ(info.kind, FrameKind::message_new);
+  EXPECT_EQ(info.sent_ns, 77);
+  EXPECT_EQ(info.sender_id, -4);
+  EXPECT_EQ(info.conversation_id, 9);
+}
+
+TEST_P(FrameParser, RejectsMalformedFrames) {
+  FrameInfo info;
+  for (const char* bad : {R"({"type":"result"} x)", R"({"type":"resu)", R"({"id":01x})",
+                          R"({"id":1,})", R"({"a":tru})", R"({"a":[1,]})", R"({"a" 1})",
+                          R"({"a":-})", R"({"a":1.})", R"({"a":1e})", "{\"a\":\"\x01\"}"}) {
+    EXPECT_FALSE(scan_frame(bad, info, GetParam())) << bad;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllParsers, FrameParser,
+                         testing::Values(ParserKind::fast, ParserKind::sax, ParserKind::dom),
+                         [](const testing::TestParamInfo<ParserKind>& param) {
+                           return std::string(parser_name(param.param));
+                         });
+
+TEST(MessageText, TimestampRoundTripsAndPadsToSize) {
+  std::string text;
+  append_message_text(text, 1234567890123, 100);
+  EXPECT_EQ(text.size(), 100U);
+  EXPECT_EQ(parse_sent_ns(text), 1234567890123);
+  text.clear();
+  append_message_text(text, 42, 1);
+  EXPECT_EQ(text, "42");
+  EXPECT_EQ(parse_sent_ns("hello"), -1);
+  EXPECT_EQ(parse_sent_ns("12x"), -1);
+}
+
+}  // namespace
+}  // namespace messenger::bench
