@@ -142,6 +142,10 @@ class Service::Impl {
   Status change_message(const RequestContext& ctx, ConversationId conversation_id, core::Seq seq,
                         std::optional<std::string_view> new_text);
   std::size_t outputs_size() const { return outputs_.size(); }
+  /// Counts a stored message of this batch (metrics once committed).
+  void count_message_stored() { ++batch_messages_; }
+  /// Counts message.new frames queued for delivery (metrics once committed).
+  void count_delivery(std::uint64_t n) { pending_deliveries_ += n; }
   /// Owners of the conversation and server administrators may manage it.
   Result<bool> may_manage(const RequestContext& ctx, ConversationId id);
   /// Replies with the conversation and pushes conversation.updated to its members.
@@ -194,13 +198,6 @@ class Service::Impl {
   bool batch_failed_ = false;
   std::uint64_t batch_messages_ = 0;
 
- public:
-  /// Counts a stored message of this batch (metrics once committed).
-  void count_message_stored() { ++batch_messages_; }
-  /// Counts a message.new frame queued for delivery.
-  void count_delivery(std::uint64_t n) { pending_deliveries_ += n; }
-
- private:
   std::uint64_t pending_deliveries_ = 0;
 };
 
