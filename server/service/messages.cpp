@@ -20,11 +20,6 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::SendMess
   auto conversation = load_membership(ctx, r.conversation_id);
   if (!conversation.ok()) return conversation.error();
   if (conversation->archived) return Error{Errc::archived, "the conversation is archived"};
-  if (r.text.empty()) return Error{Errc::bad_request, "field 'text' must not be empty"};
-  if (r.text.size() > config_.limits.max_text_bytes) {
-    return Error{Errc::too_large,
-                 "the text is over " + std::to_string(config_.limits.max_text_bytes) + " bytes"};
-  }
   const storage::NewMessage incoming{r.conversation_id, me, r.client_msg_id, r.text,
                                      clock_.now_ms()};
   auto stored = store_.append_messages(std::span(&incoming, 1));
@@ -110,11 +105,6 @@ Status Service::Impl::change_message(const RequestContext& ctx, ConversationId c
 }
 
 Status Service::Impl::handle(const RequestContext& ctx, const protocol::EditMessage& r) {
-  if (r.text.empty()) return Error{Errc::bad_request, "field 'text' must not be empty"};
-  if (r.text.size() > config_.limits.max_text_bytes) {
-    return Error{Errc::too_large,
-                 "the text is over " + std::to_string(config_.limits.max_text_bytes) + " bytes"};
-  }
   return change_message(ctx, r.conversation_id, r.seq, r.text);
 }
 

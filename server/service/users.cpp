@@ -93,10 +93,6 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::GetSetti
 }
 
 Status Service::Impl::handle(const RequestContext& ctx, const protocol::SetSettings& r) {
-  if (r.settings_json.size() > config_.limits.max_settings_bytes) {
-    return Error{Errc::too_large, "the settings document is over " +
-                                      std::to_string(config_.limits.max_settings_bytes) + " bytes"};
-  }
   const UserId me = caller(ctx);
   MESSENGER_TRY(check_storage(store_.put_settings(me, r.settings_json)));
   send_to_user(me,
