@@ -7,9 +7,12 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev
   libspdlog-dev libfmt-dev libgtest-dev libtomlplusplus-dev libcli11-dev
+  libmongoc-dev libbson-dev
   clang-format
-  python3 python3-pytest python3-websockets
+  python3 python3-pytest python3-websockets python3-pymongo
 )
+# The MongoDB tests also need Go >= 1.24 (not a Debian package here) to build their FerretDB test
+# server: tests/ferretdb/build.sh finds it on PATH or at /usr/local/go/bin/go.
 
 missing=()
 for package in "${packages[@]}"; do

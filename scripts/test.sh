@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs every test twice: the release build, then the ASan/UBSan build (unit and
 # end-to-end tests against the sanitized server). Build folders are reused between runs.
+# The MongoDB tests (label mongo) run in both: the CTest fixture `ferretdb` builds the FerretDB
+# test server once into build/ferretdb (shared by the presets; needs Go >= 1.24, see
+# tests/ferretdb/README.md), or, with MESSENGER_TEST_MONGO_URI set, they use that server instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

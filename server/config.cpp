@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -42,8 +43,11 @@ void assign_int(T& field, Int value) {
   }
 }
 
+/// What is wrong with a string value (e.g. "expected ..., got '...'"), or empty when nothing is.
+using TextCheck = std::function<std::string(const std::string& value)>;
+
 /// A configuration key with its accessors. Integer keys have a range; string keys may have a
-/// fixed set of choices.
+/// fixed set of choices or a check.
 struct Setting {
   SettingInfo info;
   Int min = 0;
@@ -52,8 +56,11 @@ struct Setting {
   std::function<void(Settings&, Int)> set_int;
   std::function<std::string&(Settings&)> str;
   std::vector<std::string> choices;
+  TextCheck check;
+  std::function<bool&(Settings&)> boolean;
 
   [[nodiscard]] bool is_integer() const { return static_cast<bool>(get_int); }
+  [[nodiscard]] bool is_boolean() const { return static_cast<bool>(boolean); }
 };
 
 template <typename Get>
@@ -75,6 +82,117 @@ Setting text(std::string table, std::string key, Get get, std::string help,
   s.str = [get](Settings& settings) -> std::string& { return get(settings); };
   s.choices = std::move(choices);
   return s;
+}
+
+template <typename Get>
+Setting checked_text(std::string table, std::string key, Get get, std::string help,
+                     TextCheck check) {
+  Setting s = text(std::move(table), std::move(key), get, std::move(help));
+  s.check = std::move(check);
+  return s;
+}
+
+template <typename Get>
+Setting boolean(std::string table, std::string key, Get get, std::string help) {
+  Setting s;
+  s.info = SettingInfo{std::move(key), std::move(table), "boolean", "", std::move(help)};
+  s.boolean = [get](Settings& settings) -> bool& { return get(settings); };
+  return s;
+}
+
+std::string to_text(bool value) {
+  return value ? "true" : "false";
+}
+
+std::string default_text(const Setting& s, Settings& defaults) {
+  if (s.is_integer()) {
+    return std::to_string(s.get_int(defaults));
+  }
+  if (s.is_boolean()) {
+    return to_text(s.boolean(defaults));
+  }
+  return s.str(defaults);
+}
+
+constexpr std::string_view kMongoSchemes[] = {"mongodb://", "mongodb+srv://"};
+
+/// The length of the mongodb:// or mongodb+srv:// prefix of `uri`, or 0 without one.
+std::size_t mongo_scheme_length(std::string_view uri) {
+  for (std::string_view scheme : kMongoSchemes) {
+    if (uri.substr(0, scheme.size()) == scheme) {
+      return scheme.size();
+    }
+  }
+  return 0;
+}
+
+/// The hosts and the database of a MongoDB URI (the connection string format: [user:pw@]hosts
+/// [/database][?options]). A local reading, so that checking the configuration needs no driver;
+/// the store parses the URI again with libmongoc when it opens.
+struct MongoUriParts {
+  std::string_view hosts;
+  std::string_view database;
+};
+
+MongoUriParts split_mongo_uri(std::string_view uri) {
+  std::string_view rest = uri.substr(mongo_scheme_length(uri));
+  rest = rest.substr(0, rest.find('?'));
+  const auto at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    rest.remove_prefix(at + 1);
+  }
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) {
+    return {rest, {}};
+  }
+  return {rest.substr(0, slash), rest.substr(slash + 1)};
+}
+
+constexpr std::string_view kMongoUriExamples =
+    "mongodb://host:27017/messenger or mongodb+srv://cluster.example.com/messenger";
+
+/// Why `value` is not a MongoDB URI that names a host and a database, or empty.
+std::string mongo_uri_problem(const std::string& value) {
+  const std::string shown = redact_uri_password(value);
+  if (mongo_scheme_length(value) == 0) {
+    return "expected a MongoDB URI that names a database, such as " +
+           std::string(kMongoUriExamples) + ", got '" + shown + "'";
+  }
+  const MongoUriParts parts = split_mongo_uri(value);
+  if (parts.hosts.empty()) {
+    return "the MongoDB URI '" + shown + "' names no host; expected e.g. " +
+           std::string(kMongoUriExamples);
+  }
+  if (parts.database.empty()) {
+    return "the MongoDB URI '" + shown + "' names no database; add it after the hosts, e.g. " +
+           std::string(kMongoUriExamples);
+  }
+  return {};
+}
+
+std::string store_problem(const std::string& value) {
+  if (value == "sqlite") {
+    return {};
+  }
+  if (mongo_scheme_length(value) > 0) {
+    return mongo_uri_problem(value);
+  }
+  return "expected \"sqlite\" or a MongoDB URI that names a database (" +
+         std::string(kMongoUriExamples) + "), got '" + redact_uri_password(value) + "'";
+}
+
+std::string write_concern_problem(const std::string& value) {
+  int members = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, members);
+  if (value == "majority" || (!value.empty() && ec == std::errc() && ptr == end && members > 0)) {
+    return {};
+  }
+  return "expected \"majority\" or a number of members such as \"1\", got '" + value + "'";
+}
+
+bool is_mongo_option(const Setting& s) {
+  return s.info.key.starts_with("mongo_");
 }
 
 constexpr Int kKiB = 1024;
@@ -230,9 +348,15 @@ std::vector<Setting> make_settings() {
       [](S & s) -> auto& { return s.service.login_window; },
       "window over which failed logins are counted"));
   // [storage]
+  v.push_back(checked_text(
+      "storage", "store", [](S & s) -> auto& { return s.store; },
+      "sqlite (the embedded messenger.db in data_dir) or a MongoDB URI that names the database, "
+      "e.g. mongodb://host:27017/messenger",
+      store_problem));
   v.push_back(text(
       "storage", "data_dir", [](S & s) -> auto& { return s.data_dir; },
-      "directory of the database (messenger.db); created if missing"));
+      "directory of the embedded database (messenger.db) when store is sqlite; created if "
+      "missing"));
   v.push_back(text("storage", "sqlite_synchronous",
                    [](S & s) -> auto& { return s.sqlite_synchronous; },
                    "full: durable against power loss; normal: durable against a crash of the "
@@ -245,10 +369,32 @@ std::vector<Setting> make_settings() {
   v.push_back(integer(
       "storage", "max_batch", 1, 100'000, [](S & s) -> auto& { return s.service.max_batch; },
       "most requests handled in one group commit"));
+  v.push_back(integer(
+      "storage", "mongo_pool_size", 1, 1000, [](S & s) -> auto& { return s.mongo.pool_size; },
+      "MongoDB connections kept by the client pool"));
+  v.push_back(integer(
+      "storage", "mongo_server_selection_timeout_ms", 100, 600'000,
+      [](S & s) -> auto& { return s.mongo.server_selection_timeout_ms; },
+      "how long to wait for a reachable MongoDB server, at start and for each operation"));
+  v.push_back(integer(
+      "storage", "mongo_connect_timeout_ms", 100, 600'000,
+      [](S & s) -> auto& { return s.mongo.connect_timeout_ms; },
+      "time limit on the TCP connect and handshake with a MongoDB server"));
+  v.push_back(integer(
+      "storage", "mongo_socket_timeout_ms", 100, 3'600'000,
+      [](S & s) -> auto& { return s.mongo.socket_timeout_ms; },
+      "time limit on the network round trip of one MongoDB operation"));
+  v.push_back(checked_text(
+      "storage", "mongo_write_concern", [](S & s) -> auto& { return s.mongo.write_concern; },
+      "majority, or the number of MongoDB members (e.g. 1) that must acknowledge a write",
+      write_concern_problem));
+  v.push_back(boolean(
+      "storage", "mongo_journal", [](S & s) -> auto& { return s.mongo.journal; },
+      "a write to MongoDB is acknowledged only once it is in the on-disk journal"));
 
   Settings defaults;
   for (Setting& s : v) {
-    s.info.default_value = s.is_integer() ? std::to_string(s.get_int(defaults)) : s.str(defaults);
+    s.info.default_value = default_text(s, defaults);
   }
   return v;
 }
@@ -306,13 +452,25 @@ core::Status set_string(Settings& settings, const Setting& s, const std::string&
     return config_error(std::string(where) + ": expected one of " + join(s.choices, ", ") +
                         ", got '" + value + "'");
   }
+  if (s.check) {
+    if (std::string problem = s.check(value); !problem.empty()) {
+      return config_error(std::string(where) + ": " + problem);
+    }
+  }
   s.str(settings) = value;
   return core::Ok{};
 }
 
-/// A flag's value: integers in decimal, strings as given.
+/// A flag's value: integers in decimal, booleans as true or false, strings as given.
 core::Status set_from_flag(Settings& settings, const Setting& s, const std::string& value) {
   const std::string where = "invalid value for " + to_flag(s.info.key);
+  if (s.is_boolean()) {
+    if (value != "true" && value != "false") {
+      return config_error(where + ": expected true or false, got '" + value + "'");
+    }
+    s.boolean(settings) = value == "true";
+    return core::Ok{};
+  }
   if (!s.is_integer()) {
     return set_string(settings, s, value, where);
   }
@@ -334,6 +492,14 @@ core::Status set_from_toml(Settings& settings, const Setting& s, const toml::nod
       return config_error(where + ": expected " + range_text(s));
     }
     return set_integer(settings, s, value->get(), where);
+  }
+  if (s.is_boolean()) {
+    const auto* value = node.as_boolean();
+    if (value == nullptr) {
+      return config_error(where + ": expected true or false");
+    }
+    s.boolean(settings) = value->get();
+    return core::Ok{};
   }
   const auto* value = node.as_string();
   if (value == nullptr) {
@@ -367,6 +533,66 @@ std::string group_title(const std::string& table) {
   if (table == "limits") return "Limits ([limits])";
   if (table == "security") return "Security ([security])";
   return "Storage ([storage])";
+}
+
+std::string type_name(const Setting& s) {
+  if (s.is_integer()) return "INT";
+  if (s.is_boolean()) return "true|false";
+  return s.choices.empty() ? "TEXT" : join(s.choices, "|");
+}
+
+/// The flags of some settings on one (sub)command: the text given to each, and its option (to
+/// tell whether it was given). Map nodes do not move, so CLI11 may keep pointers to the values.
+struct SettingFlags {
+  std::map<std::string, std::string> values;
+  std::map<std::string, CLI::Option*> options;
+};
+
+/// Adds a flag for each wanted setting, in the group of its table unless `group` is given.
+void add_setting_flags(CLI::App& app, SettingFlags& flags,
+                       const std::function<bool(const Setting&)>& wanted,
+                       const std::string& group = "") {
+  for (const Setting& s : all_settings()) {
+    if (!wanted(s)) {
+      continue;
+    }
+    auto* option = app.add_option(to_flag(s.info.key), flags.values[s.info.key], s.info.help);
+    option->type_name(type_name(s));
+    option->default_str(s.info.default_value);
+    option->group(group.empty() ? group_title(s.info.table) : group);
+    flags.options[s.info.key] = option;
+  }
+}
+
+/// Applies the flags that were given, in documentation order.
+core::Status apply_setting_flags(Settings& settings, SettingFlags& flags) {
+  for (const Setting& s : all_settings()) {
+    auto option = flags.options.find(s.info.key);
+    if (option != flags.options.end() && option->second->count() > 0) {
+      MESSENGER_TRY(set_from_flag(settings, s, flags.values[s.info.key]));
+    }
+  }
+  return core::Ok{};
+}
+
+/// `migrate --from FILE --to URI [--mongo-...]`: the source must exist (opening a missing
+/// SQLite file would create an empty one) and the target must name a MongoDB database.
+core::Status complete_migrate_options(MigrateOptions& migrate, const std::string& to,
+                                      SettingFlags& flags) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(migrate.from, ec)) {
+    return config_error("invalid value for --from: no database file at '" + migrate.from +
+                        "'; give the path of the existing messenger.db (in the data_dir of the "
+                        "server)");
+  }
+  if (std::string problem = mongo_uri_problem(to); !problem.empty()) {
+    return config_error("invalid value for --to: " + problem);
+  }
+  Settings settings;
+  MESSENGER_TRY(apply_setting_flags(settings, flags));
+  migrate.to = settings.mongo;
+  migrate.to.uri = to;
+  return core::Ok{};
 }
 
 }  // namespace
@@ -457,7 +683,25 @@ core::Status finish_settings(Settings& settings) {
     return config_error("admin_user must not be empty");
   }
   settings.service.limits = limits;
+  settings.mongo.uri = settings.uses_mongo() ? settings.store : std::string();
   return core::Ok{};
+}
+
+std::string redact_uri_password(std::string_view uri) {
+  const auto scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return std::string(uri);
+  }
+  // Everything between the first ':' of the user info and the last '@' is hidden, so that a
+  // password with unescaped ':', '/', '?' or '@' in it is hidden all the same.
+  const auto user_start = scheme_end + 3;
+  const auto at = uri.rfind('@');
+  const auto colon = uri.find(':', user_start);
+  if (at == std::string_view::npos || at < user_start || colon == std::string_view::npos ||
+      colon > at) {
+    return std::string(uri);
+  }
+  return std::string(uri.substr(0, colon + 1)) + "***" + std::string(uri.substr(at));
 }
 
 CommandLine parse_command_line(const std::vector<std::string>& args, std::ostream& out,
@@ -480,15 +724,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::ostrea
                      "MESSENGER_ADMIN_PASSWORD, else generated and printed once)")
           ->type_name("PW");
 
-  std::map<std::string, std::string> values;
-  std::map<std::string, CLI::Option*> options;
-  for (const Setting& s : all_settings()) {
-    auto* option = app.add_option(to_flag(s.info.key), values[s.info.key], s.info.help);
-    option->type_name(s.is_integer() ? "INT" : (s.choices.empty() ? "TEXT" : join(s.choices, "|")));
-    option->default_str(s.info.default_value);
-    option->group(group_title(s.info.table));
-    options[s.info.key] = option;
-  }
+  SettingFlags server_flags;
+  add_setting_flags(app, server_flags, [](const Setting&) { return true; });
 
   GenCertOptions& gen = result.gen_cert;
   gen.common_name = "localhost";
@@ -506,6 +743,25 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::ostrea
       ->capture_default_str()
       ->check(CLI::Range(1, 36500));
   gen_cert->add_flag("--force", gen.force, "overwrite existing cert.pem and key.pem");
+
+  auto* migrate = app.add_subcommand(
+      "migrate",
+      "copy an existing embedded (SQLite) store into an empty MongoDB database and verify counts");
+  migrate->footer(
+      "Stop the server first. Login sessions are not copied: everyone signs in again. See "
+      "docs/admin-guide.md.");
+  migrate
+      ->add_option("--from", result.migrate.from, "the existing database, e.g. data/messenger.db")
+      ->required()
+      ->type_name("FILE");
+  std::string migrate_to;
+  migrate
+      ->add_option("--to", migrate_to,
+                   "MongoDB URI of an empty database, e.g. mongodb://host:27017/messenger")
+      ->required()
+      ->type_name("URI");
+  SettingFlags migrate_flags;
+  add_setting_flags(*migrate, migrate_flags, is_mongo_option, "The target (as the [storage] keys)");
 
   std::vector<std::string> reversed = normalize_flags(args);
   std::reverse(reversed.begin(), reversed.end());
@@ -528,6 +784,14 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::ostrea
     result.exit_code = 2;
     return result;
   };
+  if (migrate->parsed()) {
+    if (auto status = complete_migrate_options(result.migrate, migrate_to, migrate_flags);
+        !status.ok()) {
+      return fail(status.error());
+    }
+    result.action = CommandLine::Action::migrate;
+    return result;
+  }
 
   Settings& settings = result.settings;
   settings.config_file = config_file;
@@ -542,12 +806,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::ostrea
       return fail(status.error());
     }
   }
-  for (const Setting& s : all_settings()) {
-    if (options[s.info.key]->count() > 0) {
-      if (auto status = set_from_flag(settings, s, values[s.info.key]); !status.ok()) {
-        return fail(status.error());
-      }
-    }
+  if (auto status = apply_setting_flags(settings, server_flags); !status.ok()) {
+    return fail(status.error());
   }
   if (admin_password_option->count() > 0) {
     settings.admin_password = admin_password;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messenger/core/result.h"
+#include "messenger/storage/mongo_store.h"
 #include "server.h"
 #include "service_config.h"
 
@@ -19,11 +20,18 @@ struct Settings {
   std::string log_level = "info";
   std::string admin_user = "admin";
   std::string admin_password;  // flag or MESSENGER_ADMIN_PASSWORD only; never from the file
+  /// "sqlite" (the embedded store in data_dir) or a mongodb:// or mongodb+srv:// URI that names
+  /// a database.
+  std::string store = "sqlite";
   std::string sqlite_synchronous = "full";
   int sqlite_busy_timeout_ms = 5000;
+  /// Its `uri` is `store` when that names a MongoDB database once settings are complete.
+  storage::MongoOptions mongo;
   net::NetConfig net;
   /// Its `limits` are the same as net.limits once settings are complete.
   service::ServiceConfig service;
+
+  [[nodiscard]] bool uses_mongo() const { return store != "sqlite"; }
 };
 
 /// One configuration key: TOML `key` (in `[table]` or at the top level) and flag `--key` with
@@ -31,7 +39,7 @@ struct Settings {
 struct SettingInfo {
   std::string key;
   std::string table;
-  std::string type;  // "integer" or "string"
+  std::string type;  // "integer", "string" or "boolean"
   std::string default_value;
   std::string help;
 };
@@ -47,6 +55,9 @@ core::Status apply_toml(Settings& settings, std::string_view toml_text, std::str
 /// limits to the service.
 core::Status finish_settings(Settings& settings);
 
+/// `uri` with the password of its `user:password@` part replaced by `***`, for logs and errors.
+std::string redact_uri_password(std::string_view uri);
+
 struct GenCertOptions {
   std::string out_dir;
   std::string common_name;
@@ -54,13 +65,20 @@ struct GenCertOptions {
   bool force = false;
 };
 
+/// `migrate`: copy an existing embedded store into an empty MongoDB database.
+struct MigrateOptions {
+  std::string from;  // an existing SQLite messenger.db
+  storage::MongoOptions to;
+};
+
 /// What the command line asks for.
 struct CommandLine {
-  enum class Action { run_server, gen_cert, exit };
+  enum class Action { run_server, gen_cert, migrate, exit };
   Action action = Action::exit;
   int exit_code = 0;  // for Action::exit: 0 after --help, 2 after an invalid value
   Settings settings;
   GenCertOptions gen_cert;
+  MigrateOptions migrate;
 };
 
 /// Parses the arguments (without the program name) and the TOML file named by --config.

@@ -17,6 +17,7 @@
 #include "cert.h"
 #include "config.h"
 #include "messenger/core/clock.h"
+#include "messenger/storage/mongo_store.h"
 #include "messenger/storage/sqlite_store.h"
 #include "metrics.h"
 #include "server.h"
@@ -65,6 +66,69 @@ int run_gen_cert(const server::GenCertOptions& options) {
   return 0;
 }
 
+using StoreResult = core::Result<std::unique_ptr<storage::Store>>;
+
+core::Error startup_error(std::string message) {
+  return core::Error{core::Errc::unavailable, std::move(message)};
+}
+
+/// The embedded store: `messenger.db` in data_dir, which is created when missing.
+StoreResult open_embedded_store(const server::Settings& settings) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(settings.data_dir, ec);
+  if (ec) {
+    return startup_error("cannot create the data directory '" + settings.data_dir +
+                         "': " + ec.message());
+  }
+  storage::SqliteOptions sqlite;
+  sqlite.path = (fs::path(settings.data_dir) / "messenger.db").string();
+  sqlite.synchronous = settings.sqlite_synchronous;
+  sqlite.busy_timeout_ms = settings.sqlite_busy_timeout_ms;
+  auto store = storage::open_sqlite_store(sqlite);
+  if (!store.ok()) {
+    return startup_error("cannot open the database '" + sqlite.path +
+                         "': " + store.error().message);
+  }
+  spdlog::info("server.store kind=sqlite path={} synchronous={}", sqlite.path, sqlite.synchronous);
+  return store;
+}
+
+StoreResult open_mongodb_store(const storage::MongoOptions& options) {
+  auto store = storage::open_mongo_store(options);
+  if (!store.ok()) {
+    return store;  // its message names the address and what to check
+  }
+  spdlog::info("server.store kind=mongodb uri={} pool_size={} write_concern={} journal={}",
+               server::redact_uri_password(options.uri), options.pool_size, options.write_concern,
+               options.journal);
+  return store;
+}
+
+/// The store chosen by the `store` setting.
+StoreResult open_store(const server::Settings& settings) {
+  return settings.uses_mongo() ? open_mongodb_store(settings.mongo) : open_embedded_store(settings);
+}
+
+int run_migrate(const server::MigrateOptions& options) {
+  setup_logging("warn");  // the stores' own warnings go to stderr, apart from the progress
+  storage::SqliteOptions sqlite;
+  sqlite.path = options.from;
+  auto source = storage::open_sqlite_store(sqlite);
+  if (!source.ok()) {
+    return fail("cannot open the database '" + options.from + "': " + source.error().message);
+  }
+  auto report = storage::migrate_to_mongo(
+      **source, options.to, [](const std::string& line) { std::cout << line << std::endl; });
+  if (!report.ok()) {
+    return fail(report.error().message);
+  }
+  std::cout << "migrated " << report->users << " users, " << report->conversations
+            << " conversations, " << report->members << " members, " << report->messages
+            << " messages; counts verified" << std::endl;
+  return 0;
+}
+
 int run_server(server::Settings settings) {
   setup_logging(settings.log_level);
   // Block the stop signals in every thread (threads inherit the mask) before any is started;
@@ -76,21 +140,10 @@ int run_server(server::Settings settings) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(settings.data_dir, ec);
-  if (ec) {
-    return fail("cannot create the data directory '" + settings.data_dir + "': " + ec.message());
-  }
-  storage::SqliteOptions sqlite;
-  sqlite.path = (fs::path(settings.data_dir) / "messenger.db").string();
-  sqlite.synchronous = settings.sqlite_synchronous;
-  sqlite.busy_timeout_ms = settings.sqlite_busy_timeout_ms;
-  auto store = storage::open_sqlite_store(sqlite);
+  auto store = open_store(settings);
   if (!store.ok()) {
-    return fail("cannot open the database '" + sqlite.path + "': " + store.error().message);
+    return fail(store.error().message);
   }
-  spdlog::info("server.store path={} synchronous={}", sqlite.path, sqlite.synchronous);
 
   service::Metrics metrics;
   core::SystemClock clock;
@@ -139,6 +192,7 @@ int run_server(server::Settings settings) {
   service->stop();
   server.stop();
   service.reset();  // before the Server: its sessions may still be held by the Service
+  store->reset();   // while logging works: closing the MongoDB pool may log
   spdlog::info("server.stopped");
   spdlog::shutdown();
   return 0;
@@ -147,20 +201,23 @@ int run_server(server::Settings settings) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using messenger::server::CommandLine;
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto command = messenger::server::parse_command_line(args, std::cout, std::cerr,
                                                        std::getenv("MESSENGER_ADMIN_PASSWORD"));
-  switch (command.action) {
-    case messenger::server::CommandLine::Action::exit:
-      return command.exit_code;
-    case messenger::server::CommandLine::Action::gen_cert:
-      return run_gen_cert(command.gen_cert);
-    case messenger::server::CommandLine::Action::run_server:
-      break;
-  }
   try {
-    return run_server(std::move(command.settings));
+    switch (command.action) {
+      case CommandLine::Action::exit:
+        return command.exit_code;
+      case CommandLine::Action::gen_cert:
+        return run_gen_cert(command.gen_cert);
+      case CommandLine::Action::migrate:
+        return run_migrate(command.migrate);
+      case CommandLine::Action::run_server:
+        return run_server(std::move(command.settings));
+    }
   } catch (const std::exception& e) {
     return fail(std::string("unexpected error: ") + e.what());
   }
+  return fail("unknown action");
 }

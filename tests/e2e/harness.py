@@ -1,9 +1,12 @@
-"""Starting, stopping and observing one messenger-server process."""
+"""Starting, stopping and observing one messenger-server process (and the FerretDB test server
+that the MongoDB mode of the suite runs it on)."""
 
+import hashlib
 import http.client
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import threading
@@ -36,6 +39,205 @@ def server_binary():
     return os.environ.get("MESSENGER_SERVER") or str(DEFAULT_BINARY)
 
 
+# ---- the store the servers run on ----
+#
+# MESSENGER_TEST_STORE=mongo runs every server that the fixtures start on MongoDB
+# (--store mongodb://HOST:PORT/<database>); unset or "sqlite" keeps the default SQLite store in
+# the data directory. The MongoDB server is MESSENGER_TEST_MONGO_URI (a real mongod) if set,
+# else one FerretDB per pytest session started from MESSENGER_FERRETDB (see conftest.py).
+
+DEFAULT_FERRETDB = REPO_ROOT / "build" / "ferretdb" / "messenger-test-ferretdb"
+FERRETDB_LISTENING_RE = re.compile(r"ferretdb listening on ([0-9.]+):(\d+)")
+
+
+def store_mode():
+    """"sqlite" or "mongo", from MESSENGER_TEST_STORE."""
+    value = os.environ.get("MESSENGER_TEST_STORE", "").strip().lower() or "sqlite"
+    if value not in ("sqlite", "mongo"):
+        raise ValueError(f"MESSENGER_TEST_STORE must be 'sqlite' or 'mongo', not {value!r}")
+    return value
+
+
+def mongo_mode():
+    return store_mode() == "mongo"
+
+
+def ferretdb_binary():
+    """The FerretDB test server binary: MESSENGER_FERRETDB, else the default output of
+    tests/ferretdb/build.sh if it exists; None if there is none."""
+    path = os.environ.get("MESSENGER_FERRETDB") or (
+        str(DEFAULT_FERRETDB) if DEFAULT_FERRETDB.exists() else "")
+    return path or None
+
+
+def mongo_database_name(data_dir):
+    """The database of a server, derived from its data directory: a restart on the same
+    directory finds the same database, and every test (its own tmp_path) has its own."""
+    digest = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()
+    return "e2e_" + digest[:16]
+
+
+def mongo_uri(base, database):
+    """base (mongodb://host:port, with or without a path or ?options) with the database set."""
+    m = re.fullmatch(r"(mongodb(?:\+srv)?://[^/?]+)/?([^?]*)(\?.*)?", base.strip())
+    if not m:
+        raise ValueError(f"not a MongoDB connection string: {base!r}")
+    return f"{m.group(1)}/{database}{m.group(3) or ''}"
+
+
+def mongo_host_port(uri):
+    """(host, port) of the first host of a mongodb:// URI."""
+    m = re.match(r"mongodb://(?:[^@/]*@)?([^/?,:]+)(?::(\d+))?", uri)
+    if not m:
+        raise ValueError(f"cannot read host:port of {uri!r}")
+    return m.group(1), int(m.group(2) or 27017)
+
+
+def free_port_reserved():
+    """A socket bound to 127.0.0.1 on a free port but not listening: connections to the port
+    are refused, and nobody else can take it while the socket is open. Returns (socket, port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock, sock.getsockname()[1]
+
+
+def pymongo_client(uri, timeout_ms=10000):
+    """A pymongo client, for looking at a database directly in test setup and checks."""
+    try:
+        import pymongo
+    except ImportError:
+        raise AssertionError("this needs pymongo (apt-get install python3-pymongo)") from None
+    return pymongo.MongoClient(uri, serverSelectionTimeoutMS=timeout_ms,
+                               connectTimeoutMS=timeout_ms, socketTimeoutMS=30000)
+
+
+class FerretDBError(Exception):
+    pass
+
+
+class FerretDBProcess:
+    """One FerretDB test server (tests/ferretdb) on 127.0.0.1. start() binds port 0 the first
+    time and the same port on later starts, always on the same data directory, so a restart
+    is the same database server coming back."""
+
+    START_TIMEOUT = 30
+
+    def __init__(self, binary, data_dir, workdir, port=0):
+        self.binary = str(binary)
+        self.data_dir = Path(data_dir)
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = port
+        self.proc = None
+        self.starts = 0
+        self._procs = []
+
+    @property
+    def base_uri(self):
+        return f"mongodb://127.0.0.1:{self.port}"
+
+    def uri(self, database):
+        return f"{self.base_uri}/{database}"
+
+    @property
+    def log_path(self):
+        return self.workdir / f"ferretdb-{self.starts}.log"
+
+    def start(self, attempts=1):
+        """Starts the server and waits for its readiness line. On the same port as before, a
+        few attempts are made (a port just released may still be held for a moment)."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise FerretDBError("FerretDB already running")
+        if not Path(self.binary).is_file():
+            raise FerretDBError(f"no FerretDB binary at {self.binary} (build it with "
+                                f"tests/ferretdb/build.sh)")
+        last = None
+        for attempt in range(attempts):
+            try:
+                return self._start_once()
+            except FerretDBError as e:
+                last = e
+                if "address already in use" not in str(e):
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        raise last
+
+    def _start_once(self):
+        self.starts += 1
+        log = open(self.log_path, "wb")
+        try:
+            proc = subprocess.Popen(
+                [self.binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir",
+                 str(self.data_dir)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                start_new_session=True, cwd=self.workdir)
+        finally:
+            log.close()
+        self.proc = proc
+        self._procs.append(proc)
+        lines = []
+        ready = threading.Event()
+
+        def read():
+            for raw in proc.stdout:
+                lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                if FERRETDB_LISTENING_RE.search(lines[-1]):
+                    ready.set()
+            ready.set()  # end of output: exited
+
+        threading.Thread(target=read, daemon=True).start()
+        ready.wait(self.START_TIMEOUT)
+        for line in lines:
+            m = FERRETDB_LISTENING_RE.search(line)
+            if m:
+                self.port = int(m.group(2))
+                return self
+        self.stop(signal.SIGKILL)
+        raise FerretDBError(
+            f"FerretDB ({self.binary}) did not start on 127.0.0.1:{self.port} within "
+            f"{self.START_TIMEOUT}s: exit code {proc.returncode}\nstdout: {lines}\n"
+            f"stderr: {self.log_text()[-3000:]}")
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Sends sig to the process (by PID) and waits; SIGKILL if it is still there after the
+        timeout. Returns the exit code."""
+        proc = self.proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            try:
+                os.kill(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+        return proc.returncode
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def close(self):
+        """At the end: SIGTERM, then SIGKILL, for every process this object started."""
+        for proc in self._procs:
+            if proc.poll() is None:
+                self.proc = proc
+                self.stop(signal.SIGTERM)
+
+
 class ServerError(Exception):
     pass
 
@@ -44,8 +246,9 @@ class ServerProcess:
     """One server on one data directory. restart() starts a new process on the same directory."""
 
     def __init__(self, workdir, data_dir, extra_args=(), admin_password=ADMIN_PASSWORD,
-                 env=None):
+                 env=None, store=None):
         self.workdir = Path(workdir)
+        self.store = store  # a mongodb:// URI for --store, or None for the SQLite default
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = Path(data_dir)
         self.extra_args = list(extra_args)
@@ -72,6 +275,8 @@ class ServerProcess:
                     ("--password-opslimit", "1"), ("--password-memlimit", "8192")]
         if self.admin_password is not None:
             defaults.append(("--admin-password", self.admin_password))
+        if self.store is not None:
+            defaults.append(("--store", self.store))
         args = [server_binary()]
         for flag, value in defaults:
             if flag not in extra:

@@ -343,6 +343,10 @@ SLOW_FLAGS = ("--send-queue-max-bytes", "2097152", "--send-queue-max-frames", "1
               "--sqlite-synchronous", "normal")
 
 
+@pytest.mark.not_on_ferretdb(
+    "its 40 MB flood (2500 sends of 16 KB into one conversation) takes far over its 280 s on "
+    "FerretDB 1.24, which scans the whole collection for any query but {_id: ...}; the send "
+    "queue bound it checks is the network layer's, the same on every store")
 @async_test(timeout=280)
 async def test_client_that_never_reads_is_closed_and_memory_stays_bounded(server_factory):
     # ASan keeps freed memory in quarantine (256 MB by default), which would hide what RSS says.
@@ -522,6 +526,8 @@ async def test_client_that_stalls_and_reads_again_gets_4008(server_factory):
                 opcode, payload = raw.recv_frame()
                 if opcode == OP_CLOSE:
                     return close_info(payload)[0], seqs
+                if opcode != OP_TEXT:
+                    continue  # a keep-alive ping sent while the client was stalled
                 event = json.loads(payload)
                 if event.get("type") == "message.new":
                     seqs.append(event["message"]["seq"])

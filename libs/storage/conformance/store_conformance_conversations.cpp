@@ -220,4 +220,26 @@ TEST_P(StoreConformance, ContactsAreTheDistinctOtherMembersOfMyConversations) {
   EXPECT_TRUE(expect_ok(store().contacts_of(frank.id)).empty());
 }
 
+TEST_P(StoreConformance, ListConversationsPagesEveryKindByAscendingId) {
+  const auto alice = add_user("alice");
+  const auto bob = add_user("bob");
+  const auto direct = add_direct(alice.id, bob.id);
+  const auto team = add_conversation(ConversationKind::group, "team", alice.id, {bob.id});
+  auto chan = add_conversation(ConversationKind::channel, "news", bob.id);
+  chan.archived = true;
+  expect_ok(store().update_conversation(chan));
+  send_one(team.id, alice.id, "hi");
+
+  EXPECT_EQ(all_fields(expect_ok(store().list_conversations(ConversationId(), 10))),
+            all_fields(std::vector<Conversation>{reload(direct.id), reload(team.id),
+                                                 reload(chan.id)}));
+  const auto first = expect_ok(store().list_conversations(ConversationId(), 2));
+  ASSERT_EQ(first.size(), 2u);
+  const auto rest = expect_ok(store().list_conversations(first.back().id, 2));
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest.front().id, chan.id);
+  EXPECT_TRUE(expect_ok(store().list_conversations(chan.id, 2)).empty());
+  EXPECT_TRUE(expect_ok(store().list_conversations(ConversationId(), 0)).empty());
+}
+
 }  // namespace messenger::storage::conformance

@@ -54,6 +54,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Conversation>> conversations_of(UserId user) override;
   Result<std::vector<Conversation>> public_channels(std::string_view query, int limit) override;
   Result<std::vector<UserId>> contacts_of(UserId user) override;
+  Result<std::vector<Conversation>> list_conversations(ConversationId after, int limit) override;
 
   Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) override;
   Result<std::optional<Message>> find_message(ConversationId id, Seq seq) override;

@@ -131,6 +131,10 @@ class Store {
                                                             int limit) = 0;
   /// Distinct users who share at least one conversation with `user`, excluding the user.
   virtual Result<std::vector<UserId>> contacts_of(UserId user) = 0;
+  /// Every conversation (any kind, archived too) with an id greater than `after`, ascending
+  /// id, at most `limit`: for copying a whole store.
+  virtual Result<std::vector<Conversation>> list_conversations(ConversationId after,
+                                                               int limit) = 0;
 
   // ---- messages ----
   /// Appends messages in the given order. Each gets the next seq and rev of its conversation,
