@@ -230,9 +230,9 @@ TEST_P(StoreConformance, ListConversationsPagesEveryKindByAscendingId) {
   expect_ok(store().update_conversation(chan));
   send_one(team.id, alice.id, "hi");
 
-  EXPECT_EQ(all_fields(expect_ok(store().list_conversations(ConversationId(), 10))),
-            all_fields(std::vector<Conversation>{reload(direct.id), reload(team.id),
-                                                 reload(chan.id)}));
+  EXPECT_EQ(
+      all_fields(expect_ok(store().list_conversations(ConversationId(), 10))),
+      all_fields(std::vector<Conversation>{reload(direct.id), reload(team.id), reload(chan.id)}));
   const auto first = expect_ok(store().list_conversations(ConversationId(), 2));
   ASSERT_EQ(first.size(), 2u);
   const auto rest = expect_ok(store().list_conversations(first.back().id, 2));

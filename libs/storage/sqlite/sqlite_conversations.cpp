@@ -201,8 +201,7 @@ Result<std::vector<UserId>> SqliteStore::contacts_of(UserId user) {
   return stmt->all([](const Statement& row) { return UserId(row.int64(0)); });
 }
 
-Result<std::vector<Conversation>> SqliteStore::list_conversations(ConversationId after,
-                                                                   int limit) {
+Result<std::vector<Conversation>> SqliteStore::list_conversations(ConversationId after, int limit) {
   if (limit <= 0) return std::vector<Conversation>{};
   auto stmt = db_.prepare("SELECT " CONVERSATION_COLUMNS
                           " FROM conversations c WHERE c.id > ? ORDER BY c.id LIMIT ?",

@@ -127,14 +127,12 @@ class Store {
   /// Conversations the user is a member of, most recent activity first.
   virtual Result<std::vector<Conversation>> conversations_of(UserId user) = 0;
   /// Public channels whose name contains `query` (case-insensitive), by name.
-  virtual Result<std::vector<Conversation>> public_channels(std::string_view query,
-                                                            int limit) = 0;
+  virtual Result<std::vector<Conversation>> public_channels(std::string_view query, int limit) = 0;
   /// Distinct users who share at least one conversation with `user`, excluding the user.
   virtual Result<std::vector<UserId>> contacts_of(UserId user) = 0;
   /// Every conversation (any kind, archived too) with an id greater than `after`, ascending
   /// id, at most `limit`: for copying a whole store.
-  virtual Result<std::vector<Conversation>> list_conversations(ConversationId after,
-                                                               int limit) = 0;
+  virtual Result<std::vector<Conversation>> list_conversations(ConversationId after, int limit) = 0;
 
   // ---- messages ----
   /// Appends messages in the given order. Each gets the next seq and rev of its conversation,
@@ -151,8 +149,7 @@ class Store {
   /// Ascending seq, at most query.limit messages; for "before" the page nearest the anchor.
   virtual Result<std::vector<Message>> history(ConversationId id, const HistoryQuery& query) = 0;
   /// Messages whose rev is greater than `after`, ascending rev.
-  virtual Result<std::vector<Message>> changes_since(ConversationId id, Rev after,
-                                                     int limit) = 0;
+  virtual Result<std::vector<Message>> changes_since(ConversationId id, Rev after, int limit) = 0;
   /// Messages after `after_seq` that are not deleted and not sent by `reader`.
   virtual Result<std::int64_t> count_unread(ConversationId id, UserId reader, Seq after_seq) = 0;
 };
