@@ -29,18 +29,19 @@ start_server() {
   return 1
 }
 
-# stop_server: SIGTERM, then SIGKILL after 10 s. Returns the server's exit status.
+# stop_server: SIGTERM, then SIGKILL after STOP_TIMEOUT seconds (default 10). Returns the
+# server's exit status.
 stop_server() {
   [[ -n ${SERVER_PID:-} ]] || return 0
-  local pid=$SERVER_PID status=0 i
+  local pid=$SERVER_PID status=0 i limit=${STOP_TIMEOUT:-10}
   SERVER_PID=""
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 100); do
+  for i in $(seq 1 $((limit * 10))); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   if kill -0 "$pid" 2>/dev/null; then
-    echo "messenger-server did not stop within 10 s of SIGTERM; killing it" >&2
+    echo "messenger-server did not stop within $limit s of SIGTERM; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
   wait "$pid" 2>/dev/null || status=$?
@@ -48,3 +49,59 @@ stop_server() {
 }
 
 BENCH_ADMIN_PASSWORD=${BENCH_ADMIN_PASSWORD:-bench-admin-password}
+
+# start_ferretdb FERRETDB_BINARY WORK_DIR
+# Starts FerretDB (tests/ferretdb, the MongoDB-wire-protocol test server) on 127.0.0.1, port 0,
+# with its SQLite data in WORK_DIR/ferretdb. Sets FERRETDB_PID and FERRETDB_ADDR (host:port);
+# its output goes to WORK_DIR/ferretdb.{out,err}.
+start_ferretdb() {
+  local binary=$1 work=$2
+  mkdir -p "$work/ferretdb"
+  "$binary" --listen 127.0.0.1:0 --data-dir "$work/ferretdb" \
+    >"$work/ferretdb.out" 2>"$work/ferretdb.err" </dev/null &
+  FERRETDB_PID=$!
+  FERRETDB_ADDR=""
+  local i
+  for i in $(seq 1 300); do
+    FERRETDB_ADDR=$(sed -nE 's/^ferretdb listening on (127\.0\.0\.1:[0-9]+)$/\1/p' \
+      "$work/ferretdb.out" 2>/dev/null | head -n 1 || true)
+    [[ -n $FERRETDB_ADDR ]] && return 0
+    if ! kill -0 "$FERRETDB_PID" 2>/dev/null; then
+      echo "ferretdb exited before listening:" >&2
+      cat "$work/ferretdb.err" >&2
+      FERRETDB_PID=""
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "ferretdb did not print its address within 30 s" >&2
+  return 1
+}
+
+# stop_ferretdb: SIGTERM, then SIGKILL after 10 s. Returns FerretDB's exit status.
+stop_ferretdb() {
+  [[ -n ${FERRETDB_PID:-} ]] || return 0
+  local pid=$FERRETDB_PID status=0 i
+  FERRETDB_PID=""
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "ferretdb did not stop within 10 s of SIGTERM; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || status=$?
+  return "$status"
+}
+
+# cpu_ticks PID: user + system CPU time of a running process in clock ticks (/proc/PID/stat
+# fields 14 and 15; `getconf CLK_TCK` per second), or nothing if it is gone.
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  # Field 2 (comm) may contain spaces; count from after its closing parenthesis (field 3 = $1).
+  stat=${stat##*) }
+  awk '{ print $12 + $13 }' <<<"$stat"
+}
