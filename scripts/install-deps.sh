@@ -8,7 +8,9 @@ packages=(
   libboost-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libsodium-dev
   libspdlog-dev libfmt-dev libgtest-dev libtomlplusplus-dev libcli11-dev
   libmongoc-dev libbson-dev
+  qt6-base-dev qt6-websockets-dev libgl-dev
   clang-format
+  xvfb xauth imagemagick fonts-dejavu-core
   python3 python3-pytest python3-websockets python3-pymongo
 )
 # The MongoDB tests also need Go >= 1.24 (not a Debian package here) to build their FerretDB test

@@ -4,9 +4,12 @@ namespace messenger::core {
 
 std::string_view to_string(ConversationKind kind) {
   switch (kind) {
-    case ConversationKind::direct: return "direct";
-    case ConversationKind::group: return "group";
-    case ConversationKind::channel: return "channel";
+    case ConversationKind::direct:
+      return "direct";
+    case ConversationKind::group:
+      return "group";
+    case ConversationKind::channel:
+      return "channel";
   }
   return "group";
 }
@@ -20,6 +23,12 @@ std::optional<ConversationKind> conversation_kind_from_string(std::string_view t
 
 std::string_view to_string(MemberRole role) {
   return role == MemberRole::owner ? "owner" : "member";
+}
+
+std::optional<MemberRole> member_role_from_string(std::string_view text) {
+  if (text == "member") return MemberRole::member;
+  if (text == "owner") return MemberRole::owner;
+  return std::nullopt;
 }
 
 }  // namespace messenger::core

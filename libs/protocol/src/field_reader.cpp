@@ -43,16 +43,35 @@ const nlohmann::json* FieldReader::find(std::string_view key) const {
   return &*it;
 }
 
+std::string FieldReader::path_of(std::string_view key) const {
+  if (path_.empty()) return std::string(key);
+  std::string path = path_;
+  path.append(".").append(key);
+  return path;
+}
+
+core::Error FieldReader::error(std::string_view key, std::string_view problem,
+                               core::Errc code) const {
+  return field_error(path_of(key), problem, code);
+}
+
+core::Result<FieldReader> FieldReader::object(std::string_view key) const {
+  const Json* value = find(key);
+  if (value == nullptr) return error(key, "is required");
+  if (!value->is_object()) return error(key, "must be an object");
+  return FieldReader(*value, path_of(key));
+}
+
 core::Status FieldReader::int64(std::string_view key, std::optional<std::int64_t>& out,
                                 std::int64_t min, std::int64_t max, Need need) const {
   const Json* value = find(key);
   if (value == nullptr) {
-    if (need == Need::required) return field_error(key, "is required");
+    if (need == Need::required) return error(key, "is required");
     return core::Ok{};
   }
   const auto number = as_int64(*value);
   if (!number || *number < min || *number > max) {
-    return field_error(key, "must be " + describe_range(min, max));
+    return error(key, "must be " + describe_range(min, max));
   }
   out = number;
   return core::Ok{};
@@ -70,20 +89,20 @@ core::Status FieldReader::string(std::string_view key, std::string& out, const S
                                  Need need) const {
   const Json* value = find(key);
   if (value == nullptr) {
-    if (need == Need::required) return field_error(key, "is required");
+    if (need == Need::required) return error(key, "is required");
     return core::Ok{};
   }
-  if (!value->is_string()) return field_error(key, "must be a string");
+  if (!value->is_string()) return error(key, "must be a string");
   const auto& text = value->get_ref<const std::string&>();
   const bool bytes = rule.unit == StringRule::Unit::bytes;
   const std::size_t length = bytes ? text.size() : count_code_points(text);
   const char* unit = bytes ? " bytes" : " characters";
   if (length < rule.min) {
-    if (rule.min == 1) return field_error(key, "must not be empty");
-    return field_error(key, "must be at least " + std::to_string(rule.min) + unit);
+    if (rule.min == 1) return error(key, "must not be empty");
+    return error(key, "must be at least " + std::to_string(rule.min) + unit);
   }
   if (length > rule.max) {
-    return field_error(key, "must be at most " + std::to_string(rule.max) + unit, rule.over_max);
+    return error(key, "must be at most " + std::to_string(rule.max) + unit, rule.over_max);
   }
   out = text;
   return core::Ok{};
@@ -101,10 +120,10 @@ core::Status FieldReader::optional_string(std::string_view key, std::optional<st
 core::Status FieldReader::boolean(std::string_view key, bool& out, Need need) const {
   const Json* value = find(key);
   if (value == nullptr) {
-    if (need == Need::required) return field_error(key, "is required");
+    if (need == Need::required) return error(key, "is required");
     return core::Ok{};
   }
-  if (!value->is_boolean()) return field_error(key, "must be true or false");
+  if (!value->is_boolean()) return error(key, "must be true or false");
   out = value->get<bool>();
   return core::Ok{};
 }
@@ -113,18 +132,18 @@ core::Status FieldReader::user_ids(std::string_view key, std::vector<UserId>& ou
                                    std::size_t max_count, Need need) const {
   const Json* value = find(key);
   if (value == nullptr) {
-    if (need == Need::required) return field_error(key, "is required");
+    if (need == Need::required) return error(key, "is required");
     return core::Ok{};
   }
-  if (!value->is_array()) return field_error(key, "must be an array of positive integers");
+  if (!value->is_array()) return error(key, "must be an array of positive integers");
   if (value->size() > max_count) {
-    return field_error(key, "must have at most " + std::to_string(max_count) + " entries");
+    return error(key, "must have at most " + std::to_string(max_count) + " entries");
   }
   std::vector<UserId> ids;
   ids.reserve(value->size());
   for (const auto& element : *value) {
     const auto number = as_int64(element);
-    if (!number || *number < 1) return field_error(key, "must be an array of positive integers");
+    if (!number || *number < 1) return error(key, "must be an array of positive integers");
     ids.emplace_back(*number);
   }
   out = std::move(ids);
@@ -135,14 +154,14 @@ core::Status FieldReader::object_text(std::string_view key, std::string& out, st
                                       Need need) const {
   const Json* value = find(key);
   if (value == nullptr) {
-    if (need == Need::required) return field_error(key, "is required");
+    if (need == Need::required) return error(key, "is required");
     return core::Ok{};
   }
-  if (!value->is_object()) return field_error(key, "must be an object");
+  if (!value->is_object()) return error(key, "must be an object");
   std::string text = value->dump();
   if (text.size() > max_bytes) {
-    return field_error(key, "must be at most " + std::to_string(max_bytes) + " bytes",
-                       core::Errc::too_large);
+    return error(key, "must be at most " + std::to_string(max_bytes) + " bytes",
+                 core::Errc::too_large);
   }
   out = std::move(text);
   return core::Ok{};
@@ -152,7 +171,7 @@ core::Status FieldReader::choice(std::string_view key, std::string& out,
                                  std::initializer_list<std::string_view> allowed, Need need) const {
   const Json* value = find(key);
   if (value == nullptr) {
-    if (need == Need::required) return field_error(key, "is required");
+    if (need == Need::required) return error(key, "is required");
     return core::Ok{};
   }
   if (value->is_string()) {
@@ -170,7 +189,7 @@ core::Status FieldReader::choice(std::string_view key, std::string& out,
     problem.append(separator).append("'").append(candidate).append("'");
     separator = ", ";
   }
-  return field_error(key, problem);
+  return error(key, problem);
 }
 
 }  // namespace messenger::protocol::detail

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "messenger/core/result.h"
@@ -27,15 +28,19 @@ struct StringRule {
   core::Errc over_max = core::Errc::bad_request;
 };
 
-/// Reads the fields of one request object. Each call checks presence, JSON type and bounds and
-/// returns an error naming the field; an absent field (or null) leaves `out` unchanged unless it
-/// is required. Unknown fields are never looked at.
+/// Reads the fields of one JSON object: a request, or (for clients) an object of a server frame.
+/// Each call checks presence, JSON type and bounds and returns an error naming the field; an
+/// absent field (or null) leaves `out` unchanged unless it is required. Unknown fields are never
+/// looked at.
 class FieldReader {
  public:
   using Json = nlohmann::json;
   static constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
 
-  explicit FieldReader(const Json& object) : object_(object) {}
+  /// `path` is where `object` sits in the frame ("result.user"; empty at the top), so that errors
+  /// about nested fields name them in full ("field 'result.user.presence' ...").
+  explicit FieldReader(const Json& object, std::string path = {})
+      : object_(object), path_(std::move(path)) {}
 
   /// A required identifier: an integer >= 1.
   template <typename Id>
@@ -55,12 +60,13 @@ class FieldReader {
     return core::Ok{};
   }
 
-  /// An identifier-like integer >= 0 that keeps its default (normally 0) when absent.
-  template <typename Id>
-  core::Status counter(std::string_view key, Id& out) const {
-    std::optional<Id> value;
-    MESSENGER_TRY(optional_id(key, value, 0));
-    if (value) out = *value;
+  /// An integer >= 0 (an identifier-like seq or rev, a count, a timestamp) stored as `T`; when
+  /// absent and optional it keeps its default (normally 0).
+  template <typename T>
+  core::Status counter(std::string_view key, T& out, Need need = Need::optional) const {
+    std::optional<std::int64_t> value;
+    MESSENGER_TRY(int64(key, value, 0, kMaxInt64, need));
+    if (value) out = T(*value);
     return core::Ok{};
   }
 
@@ -80,13 +86,23 @@ class FieldReader {
   core::Status choice(std::string_view key, std::string& out,
                       std::initializer_list<std::string_view> allowed, Need need) const;
 
- private:
+  /// The object at `key` as a reader of its fields; an error when it is absent or no object.
+  [[nodiscard]] core::Result<FieldReader> object(std::string_view key) const;
+
   /// The value of `key`, or nullptr when it is absent or null.
   [[nodiscard]] const Json* find(std::string_view key) const;
+  /// The full name of `key` for messages: the path, a dot, the key.
+  [[nodiscard]] std::string path_of(std::string_view key) const;
+  /// field_error() for `key`, named by its path.
+  [[nodiscard]] core::Error error(std::string_view key, std::string_view problem,
+                                  core::Errc code = core::Errc::bad_request) const;
+
+ private:
   core::Status int64(std::string_view key, std::optional<std::int64_t>& out, std::int64_t min,
                      std::int64_t max, Need need) const;
 
   const Json& object_;
+  std::string path_;
 };
 
 /// "field 'name' ..." errors, so every message names the field the same way.

@@ -14,6 +14,13 @@ std::string_view to_string(PresenceState state) {
   return "offline";
 }
 
+std::optional<PresenceState> presence_state_from_string(std::string_view text) {
+  if (text == "online") return PresenceState::online;
+  if (text == "away") return PresenceState::away;
+  if (text == "offline") return PresenceState::offline;
+  return std::nullopt;
+}
+
 namespace detail {
 
 OrderedJson to_json(const UserView& view) {

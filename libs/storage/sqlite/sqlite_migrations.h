@@ -4,9 +4,11 @@
 #include <string_view>
 
 #include "messenger/core/result.h"
-#include "sqlite_database.h"
+#include "messenger/sqlite/database.h"
 
 namespace messenger::storage::sqlite {
+
+using ::messenger::sqlite::Database;
 
 /// One step of the schema's history. Steps are never edited once released; a change to the
 /// schema is a new step with the next version.

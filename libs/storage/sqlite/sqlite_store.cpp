@@ -14,7 +14,6 @@ namespace {
 using core::Errc;
 using core::make_error;
 using sqlite::Database;
-using sqlite::DatabaseHandle;
 
 core::Status check_directory(const std::string& path) {
   if (path.empty()) return make_error(Errc::unavailable, "sqlite: no database path configured");
@@ -28,23 +27,6 @@ core::Status check_directory(const std::string& path) {
                                   path, parent.string()));
   }
   return core::Ok{};
-}
-
-core::Result<Database> open_connection(const SqliteOptions& options) {
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(options.path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  // sqlite3_open_v2 hands out a handle even when it fails; it must still be closed.
-  DatabaseHandle handle(raw);
-  if (rc != SQLITE_OK) {
-    return make_error(Errc::unavailable,
-                      fmt::format("sqlite: cannot open database {}: {}", options.path,
-                                  raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-  }
-  sqlite3_extended_result_codes(handle.get(), 1);
-  sqlite3_busy_timeout(handle.get(), options.busy_timeout_ms);
-  return Database(std::move(handle));
 }
 
 /// Refuses, before anything is written, a file that a newer server has migrated.
@@ -88,7 +70,7 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
                                   options.synchronous));
   }
   MESSENGER_TRY(check_directory(options.path));
-  auto db = open_connection(options);
+  auto db = ::messenger::sqlite::open_database(options.path, options.busy_timeout_ms);
   if (!db.ok()) return db.error();
   MESSENGER_TRY(check_version(*db, options.path));
   MESSENGER_TRY(configure(*db, options));

@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include "messenger/sqlite/database.h"
 #include "messenger/storage/sqlite_store.h"
 #include "messenger/storage/store.h"
-#include "sqlite_database.h"
 
 namespace messenger::storage::sqlite {
+
+// The generic SQLite wrapper (libs/sqlite), by the names this folder has always used.
+using ::messenger::sqlite::Database;
+using ::messenger::sqlite::Savepoint;
+using ::messenger::sqlite::Statement;
 
 /// The embedded store: one SQLite connection in WAL mode. Every method is atomic on its own
 /// (a savepoint where it takes more than one statement), so it works both inside begin()/commit()

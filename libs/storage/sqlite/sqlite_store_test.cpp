@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sqlite_handles.h"
+#include "messenger/sqlite/handles.h"
 #include "sqlite_migrations.h"
 #include "store_conformance.h"
 
@@ -79,16 +79,16 @@ std::string read_file(const fs::path& path) {
 }
 
 /// A raw connection for looking at the file from outside the store.
-sqlite::DatabaseHandle open_raw(const fs::path& path) {
+::messenger::sqlite::DatabaseHandle open_raw(const fs::path& path) {
   sqlite3* raw = nullptr;
   sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-  return sqlite::DatabaseHandle(raw);
+  return ::messenger::sqlite::DatabaseHandle(raw);
 }
 
 std::int64_t query_int(sqlite3* db, const char* sql) {
   sqlite3_stmt* raw = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite::StatementHandle stmt(raw);
+  ::messenger::sqlite::StatementHandle stmt(raw);
   EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
   return sqlite3_column_int64(stmt.get(), 0);
 }
@@ -96,7 +96,7 @@ std::int64_t query_int(sqlite3* db, const char* sql) {
 std::string query_text(sqlite3* db, const char* sql) {
   sqlite3_stmt* raw = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite::StatementHandle stmt(raw);
+  ::messenger::sqlite::StatementHandle stmt(raw);
   EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
   const auto* text = sqlite3_column_text(stmt.get(), 0);
   return text != nullptr ? reinterpret_cast<const char*>(text) : "";

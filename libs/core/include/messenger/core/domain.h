@@ -82,5 +82,6 @@ struct Message {
 std::string_view to_string(ConversationKind kind);
 std::optional<ConversationKind> conversation_kind_from_string(std::string_view text);
 std::string_view to_string(MemberRole role);
+std::optional<MemberRole> member_role_from_string(std::string_view text);
 
 }  // namespace messenger::core

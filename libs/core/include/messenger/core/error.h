@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,11 +28,14 @@ enum class Errc {
   conflict,             // e.g. the username is taken
   archived,             // the conversation is archived and read-only
   unavailable,          // storage failed; nothing was changed; retry later
-  internal,             // a bug; the server logged it
+  internal,             // a bug; the server logged it (keep last: errc_from_string scans up to it)
 };
 
 /// The stable wire spelling of an error code, e.g. "not_member".
 std::string_view to_string(Errc code);
+
+/// The code of a wire spelling; nullopt for a code this build does not know (a newer server's).
+std::optional<Errc> errc_from_string(std::string_view text);
 
 /// An expected failure: a machine code and a message for people (never containing secrets).
 struct Error {

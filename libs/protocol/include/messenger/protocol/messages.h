@@ -35,12 +35,12 @@ struct Login {  // "auth.login"
 struct Resume {  // "auth.resume"
   std::string token;
 };
-struct Logout {};  // "auth.logout"
+struct Logout {};        // "auth.logout"
 struct ChangePassword {  // "auth.change_password"
   std::string old_password;
   std::string new_password;
 };
-struct GetMe {};  // "user.me"
+struct GetMe {};   // "user.me"
 struct GetUsers {  // "user.get"
   std::vector<UserId> user_ids;
 };
@@ -50,17 +50,17 @@ struct UpdateProfile {  // "user.update_profile"; absent fields stay unchanged
   std::optional<std::string> title;
   std::optional<std::string> status_text;
 };
-struct SearchDirectory {  // "directory.search"
+struct SearchDirectory {   // "directory.search"
   std::string query;       // matches username, display name, department, title; empty = all
   std::string department;  // exact department filter; empty = any
   int limit = 50;
   UserId after;  // page after this user id (ordering is by id)
 };
-struct GetSettings {};  // "settings.get"
-struct SetSettings {    // "settings.set"; replaces the whole document
+struct GetSettings {};        // "settings.get"
+struct SetSettings {          // "settings.set"; replaces the whole document
   std::string settings_json;  // compact JSON of an object
 };
-struct SetPresence {  // "presence.set"
+struct SetPresence {                            // "presence.set"
   PresenceState state = PresenceState::online;  // online or away
 };
 struct AdminCreateUser {  // "admin.user.create"
@@ -87,7 +87,7 @@ struct AdminSetAdmin {  // "admin.user.set_admin"
 struct OpenDirect {  // "conv.open_direct"
   UserId user_id;
 };
-struct CreateConversation {  // "conv.create"
+struct CreateConversation {                                     // "conv.create"
   core::ConversationKind kind = core::ConversationKind::group;  // group or channel
   std::string name;
   std::string topic;
@@ -159,14 +159,12 @@ struct Typing {  // "typing"
   ConversationId conversation_id;
 };
 
-using RequestBody =
-    std::variant<Hello, Login, Resume, Logout, ChangePassword, GetMe, GetUsers, UpdateProfile,
-                 SearchDirectory, GetSettings, SetSettings, SetPresence, AdminCreateUser,
-                 AdminResetPassword, AdminSetDisabled, AdminSetAdmin, OpenDirect,
-                 CreateConversation, ListConversations, GetConversation, BrowseChannels,
-                 RenameConversation, SetTopic, Invite, Join, Leave, RemoveMember, Archive,
-                 SendMessage, GetHistory, SyncChanges, EditMessage, DeleteMessage, MarkRead,
-                 Typing>;
+using RequestBody = std::variant<
+    Hello, Login, Resume, Logout, ChangePassword, GetMe, GetUsers, UpdateProfile, SearchDirectory,
+    GetSettings, SetSettings, SetPresence, AdminCreateUser, AdminResetPassword, AdminSetDisabled,
+    AdminSetAdmin, OpenDirect, CreateConversation, ListConversations, GetConversation,
+    BrowseChannels, RenameConversation, SetTopic, Invite, Join, Leave, RemoveMember, Archive,
+    SendMessage, GetHistory, SyncChanges, EditMessage, DeleteMessage, MarkRead, Typing>;
 
 /// The request "id" exactly as the client sent it, already serialized as JSON ("\"a1\"", "17").
 /// "null" when the frame had no usable id.
@@ -207,7 +205,7 @@ struct CreatedUserResult {  // admin.user.create
   UserView user;
   std::optional<std::string> password;  // only when the server generated it; shown once
 };
-struct PasswordResult {  // admin.user.reset_password
+struct PasswordResult {                 // admin.user.reset_password
   std::optional<std::string> password;  // only when the server generated it
 };
 struct ConversationDetails {
@@ -286,15 +284,16 @@ struct SettingsUpdatedEvent {  // "settings.updated"
 
 /// WebSocket close codes the server uses (docs/protocol.md, "Closing").
 enum class CloseCode : std::uint16_t {
-  going_away = 1001,       // server shutting down; reconnect later
+  going_away = 1001,  // server shutting down; reconnect later
   protocol_error = 1002,
   invalid_payload = 1007,  // invalid UTF-8 in a text frame
   too_big = 1009,          // frame over max_frame_bytes
   session_revoked = 4001,  // logout elsewhere, password changed or reset
   account_disabled = 4002,
-  too_slow = 4008,         // the client did not read; its send queue went over the bound
+  too_slow = 4008,  // the client did not read; its send queue went over the bound
 };
 
 std::string_view to_string(PresenceState state);
+std::optional<PresenceState> presence_state_from_string(std::string_view text);
 
 }  // namespace messenger::protocol

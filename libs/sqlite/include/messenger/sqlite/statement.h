@@ -6,13 +6,14 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "messenger/core/ids.h"
 #include "messenger/core/result.h"
-#include "sqlite_handles.h"
+#include "messenger/sqlite/handles.h"
 
-namespace messenger::storage::sqlite {
+namespace messenger::sqlite {
 
 /// An error value for a failed SQLite call. Unique and primary-key violations become
 /// Errc::conflict, foreign-key violations Errc::not_found, everything else Errc::unavailable.
@@ -82,4 +83,4 @@ class Statement {
   int bind_rc_ = SQLITE_OK;
 };
 
-}  // namespace messenger::storage::sqlite
+}  // namespace messenger::sqlite

@@ -4,9 +4,9 @@
 
 #include <memory>
 
-namespace messenger::storage::sqlite {
+namespace messenger::sqlite {
 
-/// Owners of every SQLite C handle. Nothing else in this folder frees a handle by hand.
+/// Owners of every SQLite C handle. Code that uses this library never frees a handle by hand.
 struct DatabaseCloser {
   void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
 };
@@ -18,4 +18,4 @@ struct StatementFinalizer {
 using DatabaseHandle = std::unique_ptr<sqlite3, DatabaseCloser>;
 using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
-}  // namespace messenger::storage::sqlite
+}  // namespace messenger::sqlite

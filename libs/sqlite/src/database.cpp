@@ -1,6 +1,25 @@
-#include "sqlite_database.h"
+#include "messenger/sqlite/database.h"
 
-namespace messenger::storage::sqlite {
+#include <fmt/format.h>
+
+namespace messenger::sqlite {
+
+core::Result<Database> open_database(const std::string& path, int busy_timeout_ms) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // sqlite3_open_v2 hands out a handle even when it fails; it must still be closed.
+  DatabaseHandle handle(raw);
+  if (rc != SQLITE_OK) {
+    return core::make_error(core::Errc::unavailable,
+                            fmt::format("sqlite: cannot open database {}: {}", path,
+                                        raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(handle.get(), 1);
+  sqlite3_busy_timeout(handle.get(), busy_timeout_ms);
+  return Database(std::move(handle));
+}
 
 core::Result<Statement> Database::prepare(std::string_view sql, std::string_view what) {
   auto found = cache_.find(sql);
@@ -77,4 +96,4 @@ core::Status Savepoint::release() {
   return core::Ok{};
 }
 
-}  // namespace messenger::storage::sqlite
+}  // namespace messenger::sqlite

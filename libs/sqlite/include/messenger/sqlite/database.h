@@ -5,12 +5,13 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "messenger/core/result.h"
-#include "sqlite_handles.h"
-#include "sqlite_statement.h"
+#include "messenger/sqlite/handles.h"
+#include "messenger/sqlite/statement.h"
 
-namespace messenger::storage::sqlite {
+namespace messenger::sqlite {
 
 /// One SQLite connection and its cache of prepared statements. Each statement text is prepared
 /// once and reused for the life of the connection.
@@ -45,6 +46,12 @@ class Database {
   std::map<std::string, StatementHandle, std::less<>> cache_;
 };
 
+/// Opens (creating it if missing) a read-write connection for use from one thread at a time,
+/// with extended result codes and a busy timeout. Errc::unavailable names the path and SQLite's
+/// reason. Nothing is read from the file yet, so a file that is not a database opens fine and
+/// fails at its first statement.
+core::Result<Database> open_database(const std::string& path, int busy_timeout_ms);
+
 /// Makes a group of statements atomic whether or not the caller opened a transaction: on
 /// destruction without release(), everything since begin() is rolled back and an enclosing
 /// transaction stays as it was before the call.
@@ -63,4 +70,4 @@ class Savepoint {
   bool active_ = false;
 };
 
-}  // namespace messenger::storage::sqlite
+}  // namespace messenger::sqlite

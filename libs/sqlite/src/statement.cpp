@@ -1,10 +1,10 @@
-#include "sqlite_statement.h"
+#include "messenger/sqlite/statement.h"
 
 #include <fmt/format.h>
 
 #include <utility>
 
-namespace messenger::storage::sqlite {
+namespace messenger::sqlite {
 
 core::Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
@@ -38,9 +38,11 @@ Statement& Statement::bind(std::int64_t value) {
 }
 
 Statement& Statement::bind(std::string_view value) {
-  // SQLITE_TRANSIENT copies the text, so callers may bind temporaries.
-  const int rc = sqlite3_bind_text64(stmt_, next_index_++, value.data(), value.size(),
-                                     SQLITE_TRANSIENT, SQLITE_UTF8);
+  // SQLITE_TRANSIENT copies the text, so callers may bind temporaries. A null pointer would bind
+  // SQL NULL, and a default-constructed string_view has one: bind it as the empty text it is.
+  const char* data = value.data() != nullptr ? value.data() : "";
+  const int rc =
+      sqlite3_bind_text64(stmt_, next_index_++, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }
@@ -79,4 +81,4 @@ std::string Statement::text(int column) const {
   return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
 }
 
-}  // namespace messenger::storage::sqlite
+}  // namespace messenger::sqlite
