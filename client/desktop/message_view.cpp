@@ -15,6 +15,8 @@ namespace {
 
 // How close to the bottom (pixels) still counts as "at the bottom".
 constexpr int kBottomSlack = 4;
+// Rows laid out per turn of the event loop: covers an older page, the rows in view and more.
+constexpr int kLayoutBatch = 1000;
 
 }  // namespace
 
@@ -23,6 +25,7 @@ MessageView::MessageView(QWidget* parent) : QListView(parent) {
   delegate_ = new MessageDelegate(this);
   setItemDelegate(delegate_);
   setUniformItemSizes(false);
+  setBatchSize(kLayoutBatch);
   setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   setSelectionMode(QAbstractItemView::SingleSelection);
@@ -64,7 +67,7 @@ void MessageView::set_message_model(client::MessageListModel* model) {
 }
 
 void MessageView::scroll_to_bottom() {
-  stick_ = true;
+  set_stick(true);
   scrollToBottom();  // lays out pending rows first
 }
 
@@ -83,8 +86,17 @@ void MessageView::on_range_changed(int maximum) {
 }
 
 void MessageView::on_value_changed(int value) {
-  stick_ = value >= verticalScrollBar()->maximum() - kBottomSlack;
+  set_stick(value >= verticalScrollBar()->maximum() - kBottomSlack);
   maybe_load_older();
+}
+
+void MessageView::set_stick(bool stick) {
+  stick_ = stick;
+  // A layout measures every loaded row: with tens of thousands loaded, tens of milliseconds
+  // after each older page. Up in the history, batches lay out the first rows (those the view
+  // keeps its place by) at once and the rest in later turns of the event loop. At the bottom a
+  // batched layout would show the top of the history until its last batch: one pass there.
+  setLayoutMode(stick ? QListView::SinglePass : QListView::Batched);
 }
 
 void MessageView::maybe_load_older() {

@@ -55,6 +55,8 @@ class MessageView : public QListView {
  private:
   void on_range_changed(int maximum);
   void on_value_changed(int value);
+  /// Follows the newest message (at the bottom) or not, and lays out accordingly.
+  void set_stick(bool stick);
   void on_rows_about_to_be_inserted(int first);
   void on_older_loaded(int count);
   void maybe_load_older();

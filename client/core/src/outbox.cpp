@@ -22,6 +22,7 @@ bool is_transient(const core::Error& error) {
     case core::Errc::unavailable:        // connection lost, timeout, or storage failed
     case core::Errc::not_authenticated:  // sent in the moment between reconnect and resume
     case core::Errc::hello_required:
+    case core::Errc::rate_limited:  // not carried out; the same request later is welcome
       return true;
     default:
       return false;

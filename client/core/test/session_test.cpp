@@ -751,6 +751,43 @@ class SessionTest : public QObject {
     QCOMPARE(messages->size(), qsizetype{1});
   }
 
+  void rateLimitedMessagesAreSentLater() {
+    // Two requests a second after a burst of 12: the client's own start-up takes most of the
+    // burst, so a quick run of messages meets rate_limited, which must delay them, not fail them.
+    World world({"--requests-per-second", "2", "--request-burst", "12"});
+    QString error;
+    QVERIFY2(world.start(&error), qPrintable(error));
+    RawClient bob;
+    QVERIFY2(bob.sign_in(world.server.url(), "bob", kPassword, &error), qPrintable(error));
+    const qint64 group = create_group(bob, "Slow down", {world.alice}, &error);
+    QVERIFY2(group != 0, qPrintable(error));
+    const core::ConversationId id(group);
+    QTemporaryDir profile;
+    FrameProxy proxy(world.server.url());
+    auto a = signed_in(profile.path(), proxy.url(), "alice", &error);
+    QVERIFY2(a, qPrintable(error));
+    MessageListModel* model = a->messages(id);
+
+    constexpr int kMessages = 12;
+    QStringList sent;
+    for (int i = 1; i <= kMessages; ++i) {
+      sent << QStringLiteral("message %1").arg(i);
+      a->send_message(id, sent.back());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(sent_in_order(*model, kMessages), 4 * kWaitMs);
+    QCOMPARE(texts(*model), sent);
+    const bool limited = std::any_of(
+        proxy.from_server.begin(), proxy.from_server.end(), [](const QJsonObject& frame) {
+          return frame.value("code").toString() == QLatin1String("rate_limited");
+        });
+    QVERIFY(limited);
+    const auto messages = history(bob, group, &error);
+    QVERIFY2(messages, qPrintable(error));
+    QStringList stored;
+    for (const auto& value : *messages) stored << value.toObject().value("text").toString();
+    QCOMPARE(stored, sent);  // each once, in order
+  }
+
   void discardRemovesOnlyFailedMessages() {
     World world;
     QString error;

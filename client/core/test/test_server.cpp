@@ -1,6 +1,5 @@
 #include "test_server.h"
 
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
@@ -16,19 +15,21 @@ constexpr int kStartTimeoutMs = 30'000;
 constexpr int kStopTimeoutMs = 10'000;
 constexpr int kCallTimeoutMs = 10'000;
 
-// Runs the event loop until `done()` or the timeout; returns done().
-template <typename Done>
-bool wait_until(Done done, int timeout_ms) {
-  QDeadlineTimer deadline(timeout_ms);
-  while (!done() && !deadline.hasExpired()) {
-    QEventLoop loop;
-    QTimer::singleShot(10, &loop, &QEventLoop::quit);
-    loop.exec();
-  }
+}  // namespace
+
+bool wait_until(const std::function<bool()>& done, int timeout_ms) {
+  if (done()) return true;
+  QEventLoop loop;
+  QTimer poll;
+  poll.setInterval(2);
+  QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+    if (done()) loop.quit();
+  });
+  poll.start();
+  QTimer::singleShot(timeout_ms, &loop, &QEventLoop::quit);
+  loop.exec();
   return done();
 }
-
-}  // namespace
 
 TestServer::TestServer(QStringList extra_args) : extra_args_(std::move(extra_args)) {}
 

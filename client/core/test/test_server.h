@@ -10,11 +10,16 @@
 #include <QUrl>
 #include <QWebSocket>
 #include <QWebSocketServer>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
 namespace messenger::client::test {
+
+/// Runs the event loop (events are handled as they come; done() is checked every 2 ms) until
+/// done() or the timeout; returns done().
+bool wait_until(const std::function<bool()>& done, int timeout_ms);
 
 /// The real messenger-server for a client test: 127.0.0.1, port 0, a temporary data directory,
 /// cheapest password hashing, a known administrator. Stopped (SIGTERM, then SIGKILL after 10 s)
