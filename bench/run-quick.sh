@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A first quick measurement of messenger-server on this machine (issue 2); the full benchmark
 # with the peers is issue 5. Starts a fresh server (temporary data directory, port 0, cheap
-# password hashing, no practical rate limit), runs `idle` with 1,000 connections (password
+# password hashing, no practical rate limit), runs `connect` with 1,000 connections (password
 # logins, then token resumes) and `chat` with 100 clients (closed loop, then fixed rates), prints
 # the summaries and stops the server by its PID. Loopback only. STORE=ferretdb or a mongodb://
 # URI runs the same on the MongoDB store (issue 3).
@@ -25,7 +25,7 @@
 #   MESSENGER_FERRETDB  the FerretDB binary for STORE=ferretdb
 #                  (default: build/ferretdb/messenger-test-ferretdb, built by tests/ferretdb/build.sh)
 #   SERVER_FLAGS   extra server flags, split on spaces (e.g. "--mongo-pool-size 16")
-#   USERS          accounts created by setup (default: 1000; idle reuses them round-robin)
+#   USERS          accounts created by setup (default: 1000; connect reuses them round-robin)
 #   CONNECT_TIMEOUT  the bench's --connect-timeout, seconds for all logins of a run (default: the
 #                  bench's 60; FerretDB needs more: its logins are slow)
 #   STOP_TIMEOUT   seconds between SIGTERM and SIGKILL when stopping the server (default: 10)
@@ -37,20 +37,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/server-lib.sh
 source "$root/bench/server-lib.sh"
 
-build_dir=${BUILD_DIR:-$root/build/release}
-if [[ ${1:-} == --build ]]; then
-  cmake --preset release -S "$root" >/dev/null
-  build_dir=$root/build/release
-  cmake --build "$build_dir" --target messenger-server messenger-bench -j "${JOBS:-2}"
-fi
-server=$build_dir/server/messenger-server
-bench=$build_dir/bench/messenger-bench
-for binary in "$server" "$bench"; do
-  if [[ ! -x $binary ]]; then
-    echo "missing $binary (build it, pass --build, or set BUILD_DIR)" >&2
-    exit 1
-  fi
-done
+find_binaries "$root" "${1:-}"
 
 store=${STORE:-sqlite}
 ferretdb=""
@@ -158,15 +145,15 @@ run() {
 "$bench" setup --url "$SERVER_URL" --admin-password "$BENCH_ADMIN_PASSWORD" --users "${USERS:-1000}" \
   "${timeout_flags[@]}" --state "$out/state.json" | tee "$out/setup.txt"
 # A fresh process on the same data: setup's own login burst would otherwise have grown the heap,
-# and the idle run would under-count the memory per connection.
+# and the connect run would under-count the memory per connection.
 stop_server || echo "# warning: the server exited with status $? after SIGTERM"
 start_server "$server" "$work" "${server_flags[@]}"
 common=(--url "$SERVER_URL" --server-pid "$SERVER_PID" --state "$out/state.json" "${timeout_flags[@]}")
 echo "# restarted after setup: pid $SERVER_PID at $SERVER_URL"
 [[ -n ${FERRETDB_PID:-} ]] && ferretdb_start_ticks=$(cpu_ticks "$FERRETDB_PID") \
   && ferretdb_start_ns=$(date +%s%N)
-run idle-password idle --connections 1000 --auth password --hold 5
-run idle-token idle --connections 1000 --auth token --hold 5
+run connect-password connect --connections 1000 --auth password --hold 5
+run connect-token connect --connections 1000 --auth token --hold 5
 run chat-closed-w1 chat --clients 100 --duration "${DURATION:-10}" --window 1
 run chat-closed-w8 chat --clients 100 --duration "${DURATION:-10}" --window 8
 for rate in ${RATES:-1000 5000}; do

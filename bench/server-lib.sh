@@ -1,16 +1,42 @@
 # Shared by run-quick.sh and smoke_test.sh (sourced): start one messenger-server on a temporary
 # data directory and stop it by its PID. Loopback only.
 
+# find_binaries ROOT [--build]: sets build_dir (BUILD_DIR, default ROOT/build/release), server and
+# bench; with --build, configures the release preset and builds both.
+find_binaries() {
+  local root=$1
+  build_dir=${BUILD_DIR:-$root/build/release}
+  if [[ ${2:-} == --build ]]; then
+    cmake --preset release -S "$root" >/dev/null
+    build_dir=$root/build/release
+    cmake --build "$build_dir" --target messenger-server messenger-bench -j "${JOBS:-2}"
+  fi
+  server=$build_dir/server/messenger-server
+  bench=$build_dir/bench/messenger-bench
+  local binary
+  for binary in "$server" "$bench"; do
+    if [[ ! -x $binary ]]; then
+      echo "missing $binary (build it, pass --build, or set BUILD_DIR)" >&2
+      exit 1
+    fi
+  done
+}
+
 # start_server SERVER_BINARY WORK_DIR [extra server flags...]
 # Sets SERVER_PID and SERVER_URL; the server's output goes to WORK_DIR/server.{out,err}.
 start_server() {
   local binary=$1 work=$2
   shift 2
   mkdir -p "$work/data"
-  "$binary" --port 0 --bind 127.0.0.1 --data-dir "$work/data" \
-    --admin-password "$BENCH_ADMIN_PASSWORD" --password-opslimit 1 --password-memlimit 8192 \
-    --requests-per-second 1000000 --request-burst 1000000 --log-level warn "$@" \
-    >"$work/server.out" 2>"$work/server.err" </dev/null &
+  # messenger-server does not raise its own open file limit: give it the hard limit, one
+  # descriptor per connection (10,000+ for the connect scenario). `exec` keeps the PID.
+  (
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    exec "$binary" --port 0 --bind 127.0.0.1 --data-dir "$work/data" \
+      --admin-password "$BENCH_ADMIN_PASSWORD" --password-opslimit 1 --password-memlimit 8192 \
+      --requests-per-second 1000000 --request-burst 1000000 --log-level warn "$@" \
+      >"$work/server.out" 2>"$work/server.err" </dev/null
+  ) &
   SERVER_PID=$!
   SERVER_URL=""
   local i

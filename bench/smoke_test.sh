@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# CTest bench_smoke: start a messenger-server, run `chat` (10 clients, 2 s) and `idle`
-# (50 connections) with --check (no errors, everything acknowledged and delivered), stop the
-# server. Usage: smoke_test.sh SERVER_BINARY BENCH_BINARY
+# CTest bench_smoke_{connect,chat,fanout}: start a messenger-server, run one scenario for a few
+# seconds with --check (no errors, everything acknowledged and delivered), stop the server.
+# Keeps the tool working; measures nothing. Usage: smoke_test.sh SERVER_BINARY BENCH_BINARY SCENARIO
+#   connect  50 password logins with --setup, the same by token through the `idle` alias, then
+#            3,000 logins with a 50 ms --connect-timeout that must end (exit 1) with an error
+#            summary instead of hanging
+#   chat     20 clients, two rate steps (--rates 200,400), 2 s each
+#   fanout   a 30-member channel, 3 senders, 50 msg/s (1,450 deliveries/s), 2 s
 set -euo pipefail
 server=$1
 bench=$2
+scenario=$3
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/server-lib.sh
 source "$here/server-lib.sh"
@@ -25,21 +31,55 @@ trap 'exit 143' TERM INT
 start_server "$server" "$work"
 echo "server pid $SERVER_PID at $SERVER_URL"
 
-common=(--url "$SERVER_URL" --admin-password "$BENCH_ADMIN_PASSWORD" --server-pid "$SERVER_PID"
-  --check)
+common=(--url "$SERVER_URL" --admin-password "$BENCH_ADMIN_PASSWORD" --server-pid "$SERVER_PID")
+short=(--duration 2 --warmup 0.5)
 # `timeout` ends a hung run well before CTest's own timeout, so the trap still stops the server.
-chat_line=$(timeout 50 "$bench" chat "${common[@]}" --setup --clients 10 --duration 2 --warmup 0.5 \
-  --json "$work/chat.json" | tail -n 1)
-echo "$chat_line"
-idle_line=$(timeout 40 "$bench" idle "${common[@]}" --setup --connections 50 --hold 0.5 \
-  --json "$work/idle.json" | tail -n 1)
-echo "$idle_line"
-
-# --check made the bench exit 1 on failure; the summaries say the same in words.
-grep -q ' errors=0 ' <<<"$chat_line"
-grep -Eq ' delivered=[1-9][0-9]*/s ' <<<"$chat_line"
-grep -q ' errors=0 ' <<<"$idle_line"
-grep -q ' ready=50 ' <<<"$idle_line"
+# --check makes the bench exit 1 on failure; the summaries say the same in words.
+case $scenario in
+  connect)
+    line=$(timeout 40 "$bench" connect "${common[@]}" --check --setup --connections 50 --hold 0.5 \
+      --state "$work/state.json" --json "$work/connect.json" | tail -n 1)
+    echo "$line"
+    grep -q ' errors=0 ' <<<"$line"
+    grep -q ' ready=50 ' <<<"$line"
+    grep -q '"scenario": "connect"' "$work/connect.json"
+    line=$(timeout 40 "$bench" idle "${common[@]}" --check --state "$work/state.json" \
+      --auth token --connections 50 --hold 0.5 | tail -n 1)
+    echo "$line"
+    grep -Eq ' ready=50 .* resumes=[1-9][0-9]*/s ' <<<"$line"
+    # Logins that outlive --connect-timeout: the run ends, says so and exits 1.
+    status=0
+    line=$(timeout 30 "$bench" connect "${common[@]}" --state "$work/state.json" \
+      --connections 3000 --connect-timeout 0.05 --hold 0 | tail -n 1) || status=$?
+    echo "$line"
+    if [[ $status -ne 1 ]]; then
+      echo "expected exit status 1 after --connect-timeout, got $status (124: it hung)" >&2
+      exit 1
+    fi
+    grep -q 'FAILED: only .* of 3000 connections logged in' <<<"$line"
+    grep -q 'within --connect-timeout' <<<"$line"
+    ;;
+  chat)
+    out=$(timeout 60 "$bench" chat "${common[@]}" --check --setup --clients 20 --rates 200,400 \
+      "${short[@]}" --json "$work/chat.json")
+    echo "$out"
+    [[ $(grep -c '^step=[12]/2 chat clients=20 .* errors=0 ' <<<"$out") -eq 2 ]]
+    grep -Eq ' delivered=[1-9][0-9]*/s .* p999=' <<<"$out"
+    grep -q '"step": 2' "$work/chat.json"
+    ;;
+  fanout)
+    line=$(timeout 60 "$bench" fanout "${common[@]}" --check --setup --members 30 --senders 3 \
+      --rate 50 "${short[@]}" --json "$work/fanout.json" | tail -n 1)
+    echo "$line"
+    grep -q '^fanout members=30 senders=3 .* errors=0 undelivered=0 ' <<<"$line"
+    grep -Eq ' delivered=[1-9][0-9]*/s ' <<<"$line"
+    grep -q '"cpu_us_per_delivery"' "$work/fanout.json"
+    ;;
+  *)
+    echo "unknown scenario '$scenario' (connect, chat or fanout)" >&2
+    exit 2
+    ;;
+esac
 
 status=0
 stop_server || status=$?
@@ -48,4 +88,4 @@ if [[ $status -ne 0 ]]; then
   cat "$work/server.err" >&2
   exit 1
 fi
-echo "bench_smoke passed"
+echo "bench_smoke $scenario passed"

@@ -27,6 +27,12 @@ Client::Client(asio::any_io_executor executor, const Target& target, ParserKind 
 Client::~Client() = default;
 
 void Client::start(const Account& account, AuthMode mode, ReplyHandler done) {
+  if (closed_ || closing_) {
+    // Aborted before it started (a connect timeout): a connection opened now would outlive
+    // the scenario and keep the io_context running.
+    Reply reply{false, {}, "closed", closed_reason_.empty() ? "aborted" : closed_reason_};
+    return done(reply);
+  }
   nlohmann::json login;
   if (mode == AuthMode::token) {
     login = {{"type", "auth.resume"}, {"token", account.token}};

@@ -4,21 +4,24 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <optional>
 
 #include "asio.h"
 #include "chat.h"
-#include "idle.h"
+#include "connect.h"
+#include "fanout.h"
 #include "options.h"
 #include "proc_stats.h"
 #include "runtime.h"
 #include "setup.h"
+#include "steps.h"
 
 namespace messenger::bench {
 namespace {
 
-enum class Command { setup, chat, idle };
+enum class Command { setup, chat, fanout, connect };
 
 void add_common(CLI::App& app, CommonOptions& o, bool is_setup) {
   app.add_option("--url", o.url, "server WebSocket URL, e.g. ws://127.0.0.1:8080/ws")->required();
@@ -59,25 +62,56 @@ void add_common(CLI::App& app, CommonOptions& o, bool is_setup) {
   app.add_flag("--quiet", o.quiet, "print only the summary lines");
 }
 
+/// Options of the message load, shared by chat and fanout.
+void add_load(CLI::App& app, ChatOptions& load, std::string& rates) {
+  auto* rate =
+      app.add_option("--rate", load.rate, "offered msg/s over all senders; 0 = closed loop")
+          ->capture_default_str();
+  app.add_option("--rates", rates,
+                 "steps of offered msg/s, e.g. 1000,2000,5k: one measurement each, stopping "
+                 "after the first saturated one")
+      ->excludes(rate);
+  app.add_option("--window", load.window, "closed loop: messages in flight per sender")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--duration", load.duration_s, "measured seconds (per step)")
+      ->capture_default_str();
+  app.add_option("--warmup", load.warmup_s, "seconds of load before measuring (per step)")
+      ->capture_default_str();
+  app.add_option("--size", load.text_bytes, "message text bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16384));
+  app.add_option("--drain", load.drain_s, "seconds to wait for outstanding messages (per step)")
+      ->capture_default_str();
+  app.add_option("--max-in-flight", load.max_in_flight,
+                 "open loop: unacknowledged sends per sender before skipping")
+      ->capture_default_str();
+  app.add_option("--tick-us", load.tick_us, "open loop: pacing timer period")
+      ->capture_default_str()
+      ->check(CLI::Range(50, 100000));
+}
+
 struct Run {
   Command command = Command::chat;
   CommonOptions common;
   ChatOptions chat;
-  IdleOptions idle;
+  FanoutOptions fanout;
+  ConnectOptions connect;
   std::vector<Account> accounts;
   std::optional<SetupReport> setup;
   std::string fatal;
 };
 
-asio::awaitable<void> run_command(Runtime& runtime, Run& run, ChatScenario& chat,
-                                  IdleScenario& idle) {
+asio::awaitable<void> run_command(Runtime& runtime, Run& run, MessageLoad* load,
+                                  ConnectScenario& connect) {
   CommonOptions& common = run.common;
   if (run.command == Command::setup || common.setup) {
     std::size_t users = common.users;
     if (users == 0) {
-      users = run.command == Command::chat   ? run.chat.clients
-              : run.command == Command::idle ? run.idle.connections
-                                             : 100;
+      users = run.command == Command::chat      ? run.chat.clients
+              : run.command == Command::fanout  ? run.fanout.members
+              : run.command == Command::connect ? run.connect.connections
+                                                : 100;
     }
     if (common.admin_password.empty()) {
       run.fatal = "setup needs --admin-password";
@@ -108,8 +142,8 @@ asio::awaitable<void> run_command(Runtime& runtime, Run& run, ChatScenario& chat
       co_return;
     }
   }
-  if (run.command == Command::chat) co_await chat.run(run.accounts);
-  if (run.command == Command::idle) co_await idle.run(run.accounts);
+  if (load != nullptr) co_await load->run(run.accounts);
+  if (run.command == Command::connect) co_await connect.run(run.accounts);
 }
 
 int main_impl(int argc, char** argv) {
@@ -121,58 +155,67 @@ int main_impl(int argc, char** argv) {
 
   auto* chat_cmd = app.add_subcommand("chat", "pairs of clients send 1:1 messages");
   add_common(*chat_cmd, run.common, false);
-  ChatOptions& chat = run.chat;
-  chat_cmd->add_option("--clients", chat.clients, "clients, in pairs")->capture_default_str();
-  chat_cmd->add_option("--rate", chat.rate, "offered msg/s over all clients; 0 = closed loop")
-      ->capture_default_str();
-  chat_cmd->add_option("--window", chat.window, "closed loop: messages in flight per client")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10000));
-  chat_cmd->add_option("--duration", chat.duration_s, "measured seconds")->capture_default_str();
-  chat_cmd->add_option("--warmup", chat.warmup_s, "seconds of load before measuring")
-      ->capture_default_str();
-  chat_cmd->add_option("--size", chat.text_bytes, "message text bytes")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16384));
-  chat_cmd->add_option("--drain", chat.drain_s, "seconds to wait for outstanding messages")
-      ->capture_default_str();
-  chat_cmd
-      ->add_option("--max-in-flight", chat.max_in_flight,
-                   "open loop: unacknowledged sends per client before skipping")
-      ->capture_default_str();
-  chat_cmd->add_option("--tick-us", chat.tick_us, "open loop: pacing timer period")
-      ->capture_default_str()
-      ->check(CLI::Range(50, 100000));
+  chat_cmd->add_option("--clients", run.chat.clients, "clients, in pairs")->capture_default_str();
+  std::string rates;
+  add_load(*chat_cmd, run.chat, rates);
 
-  auto* idle_cmd = app.add_subcommand("idle", "open N connections, log in, stay idle");
-  add_common(*idle_cmd, run.common, false);
-  idle_cmd->add_option("--connections", run.idle.connections, "connections")->capture_default_str();
-  idle_cmd->add_option("--hold", run.idle.hold_s, "idle seconds before the last RSS reading")
+  auto* fanout_cmd =
+      app.add_subcommand("fanout", "members of one public channel receive what a few send");
+  add_common(*fanout_cmd, run.common, false);
+  fanout_cmd->add_option("--members", run.fanout.members, "channel members (one account each)")
+      ->capture_default_str();
+  fanout_cmd->add_option("--senders", run.fanout.senders, "members that send")
+      ->capture_default_str();
+  add_load(*fanout_cmd, run.chat, rates);
+
+  auto* connect_cmd =
+      app.add_subcommand("connect", "open N connections, log in, stay idle (alias: idle)");
+  connect_cmd->alias("idle");
+  add_common(*connect_cmd, run.common, false);
+  connect_cmd->add_option("--connections", run.connect.connections, "connections")
+      ->capture_default_str();
+  connect_cmd->add_option("--hold", run.connect.hold_s, "idle seconds before the last RSS reading")
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
-  run.command = setup_cmd->parsed()  ? Command::setup
-                : chat_cmd->parsed() ? Command::chat
-                                     : Command::idle;
+  run.command = setup_cmd->parsed()    ? Command::setup
+                : chat_cmd->parsed()   ? Command::chat
+                : fanout_cmd->parsed() ? Command::fanout
+                                       : Command::connect;
   if (run.command == Command::setup) run.common.setup = true;
+  if (!rates.empty()) {
+    std::string rates_error;
+    if (!parse_rate_list(rates, run.chat.rates, rates_error)) {
+      std::cerr << "messenger-bench: --rates: " << rates_error << '\n';
+      return 2;
+    }
+  }
 
   std::string url_error;
   if (!parse_ws_url(run.common.url, run.common.target, url_error)) {
     std::cerr << "messenger-bench: " << url_error << '\n';
     return 2;
   }
+  // One descriptor per connection: take all the hard limit allows (10,000+ connections).
   const std::size_t needed =
-      std::max({run.chat.clients, run.idle.connections, run.common.users}) * 2 + 256;
-  const auto fd_limit = raise_fd_limit(needed);
-  if (fd_limit < needed / 2 + 64) {
-    std::cerr << "messenger-bench: warning: the open file limit is " << fd_limit << '\n';
+      std::max({run.chat.clients, run.fanout.members, run.connect.connections, run.common.users}) +
+      64;
+  const auto fd_limit = raise_fd_limit(std::numeric_limits<std::uint64_t>::max());
+  if (fd_limit < needed) {
+    std::cerr << "messenger-bench: warning: the open file limit is " << fd_limit << ", below the "
+              << needed << " this run needs; raise the hard limit (ulimit -Hn) or use fewer "
+              << "connections\n";
   }
 
   Runtime runtime(run.common.threads);
   ChatScenario chat_scenario(runtime, run.common, run.chat);
-  IdleScenario idle_scenario(runtime, run.common, run.idle);
+  FanoutScenario fanout_scenario(runtime, run.common, run.chat, run.fanout);
+  ConnectScenario connect_scenario(runtime, run.common, run.connect);
+  MessageLoad* load = nullptr;
+  if (run.command == Command::chat) load = &chat_scenario;
+  if (run.command == Command::fanout) load = &fanout_scenario;
   std::exception_ptr failure;
-  asio::co_spawn(runtime.control(), run_command(runtime, run, chat_scenario, idle_scenario),
+  asio::co_spawn(runtime.control(), run_command(runtime, run, load, connect_scenario),
                  [&failure](std::exception_ptr e) { failure = e; });
   runtime.run();
   if (failure) std::rethrow_exception(failure);
@@ -189,14 +232,15 @@ int main_impl(int argc, char** argv) {
       results = {{"scenario", "setup"}, {"ok", run.setup->ok()}};
       break;
     case Command::chat:
-      std::cout << chat_scenario.summary(totals) << std::endl;
-      results = chat_scenario.results(totals);
-      passed = chat_scenario.passed(totals);
+    case Command::fanout:
+      std::cout << load->summary(totals) << std::endl;
+      results = load->results(totals);
+      passed = load->passed(totals);
       break;
-    case Command::idle:
-      std::cout << idle_scenario.summary(totals) << std::endl;
-      results = idle_scenario.results(totals);
-      passed = idle_scenario.passed(totals);
+    case Command::connect:
+      std::cout << connect_scenario.summary(totals) << std::endl;
+      results = connect_scenario.results(totals);
+      passed = connect_scenario.passed(totals);
       break;
   }
   if (run.setup) results["setup"] = run.setup->to_json();

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "client.h"
 #include "frame_parser.h"
@@ -32,10 +33,12 @@ struct CommonOptions {
   bool quiet = false;
 };
 
+/// The load of `chat` and, but for `clients`, of `fanout`.
 struct ChatOptions {
   std::size_t clients = 100;
-  double rate = 0;         // offered msg/s over all clients; 0 = closed loop
-  std::size_t window = 1;  // closed loop: messages in flight per client
+  double rate = 0;            // offered msg/s over all clients; 0 = closed loop
+  std::vector<double> rates;  // --rates: steps of offered msg/s, until one saturates
+  std::size_t window = 1;     // closed loop: messages in flight per client
   double duration_s = 10;
   double warmup_s = 2;
   std::size_t text_bytes = 100;
@@ -44,7 +47,12 @@ struct ChatOptions {
   std::int64_t tick_us = 1000;        // open loop: pacing timer period
 };
 
-struct IdleOptions {
+struct FanoutOptions {
+  std::size_t members = 200;  // of one public channel, each on its own connection
+  std::size_t senders = 4;    // the first members; they share the offered rate
+};
+
+struct ConnectOptions {
   std::size_t connections = 1000;
   double hold_s = 5;  // idle time before the last RSS reading
 };

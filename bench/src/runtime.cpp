@@ -27,6 +27,11 @@ Recorder& Recorder::local() {
   return tls_recorder != nullptr ? *tls_recorder : *fallback_recorder;
 }
 
+void Figures::merge(const Tally& tally) {
+  for (std::size_t i = 0; i < kStats; ++i) counters[i] += tally.counters[i].get();
+  for (std::size_t i = 0; i < kLatencies; ++i) latencies[i].merge(tally.latencies[i]);
+}
+
 std::uint64_t Totals::error_count() const {
   std::uint64_t total = 0;
   for (const auto& [code, count] : errors) total += count;
@@ -80,12 +85,33 @@ std::uint64_t Runtime::sum(Stat stat) const {
   return total;
 }
 
+void Runtime::add_windows(std::size_t count) {
+  for (auto& recorder : recorders_) {
+    for (std::size_t i = 0; i < count; ++i) recorder->windows.push_back(std::make_unique<Tally>());
+  }
+}
+
+std::uint64_t Runtime::window_sum(std::size_t window, Stat stat) const {
+  std::uint64_t total = 0;
+  for (const auto& recorder : recorders_) {
+    total += recorder->windows[window]->counters[static_cast<std::size_t>(stat)].get();
+  }
+  return total;
+}
+
+Figures Runtime::window_figures(std::size_t window) const {
+  Figures figures;
+  for (const auto& recorder : recorders_) figures.merge(*recorder->windows[window]);
+  return figures;
+}
+
 Totals Runtime::totals() const {
   Totals totals;
+  totals.windows.resize(windows());
   for (const auto& recorder : recorders_) {
-    for (std::size_t i = 0; i < kStats; ++i) totals.counters[i] += recorder->counters[i].get();
-    for (std::size_t i = 0; i < kLatencies; ++i) {
-      totals.latencies[i].merge(recorder->latencies[i]);
+    totals.merge(*recorder);
+    for (std::size_t w = 0; w < recorder->windows.size(); ++w) {
+      totals.windows[w].merge(*recorder->windows[w]);
     }
     for (const auto& [code, count] : recorder->errors) totals.errors[code] += count;
   }

@@ -16,14 +16,15 @@
 
 namespace messenger::bench {
 
-/// A counter with one writer (its thread) and any number of readers: relaxed loads and stores,
-/// no locked instruction on the hot path.
+/// A counter with one writer (its thread) and any number of readers: plain loads and stores,
+/// no locked instruction on the hot path. The store releases and the read acquires (free on
+/// x86), so a reader that sees a count also sees what its thread recorded before counting.
 class Counter {
  public:
   void add(std::uint64_t n = 1) {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_release);
   }
-  [[nodiscard]] std::uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t get() const { return value_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<std::uint64_t> value_{0};
@@ -50,28 +51,35 @@ enum class Latency : std::uint8_t { ack, delivery, login, count_ };
 inline constexpr std::size_t kStats = static_cast<std::size_t>(Stat::count_);
 inline constexpr std::size_t kLatencies = static_cast<std::size_t>(Latency::count_);
 
-/// What one IO thread measured. Only its thread writes; counters may be read from any thread,
-/// histograms and errors only once the threads have stopped.
-struct alignas(64) Recorder {
+/// Counters and latencies of one thread, for the whole run or for one measurement window.
+struct Tally {
   std::array<Counter, kStats> counters;
   std::array<Histogram, kLatencies> latencies;
-  std::map<std::string, std::uint64_t, std::less<>> errors;
 
   void add(Stat stat, std::uint64_t n = 1) { counters[static_cast<std::size_t>(stat)].add(n); }
   void record(Latency which, std::int64_t ns) {
     latencies[static_cast<std::size_t>(which)].record(ns > 0 ? static_cast<std::uint64_t>(ns) : 0);
   }
+};
+
+/// What one IO thread measured: the whole run, plus one Tally per measurement window (a rate
+/// step), so that each step has its own latency histograms. Only its thread writes; counters
+/// may be read from any thread, histograms and errors only once the threads have stopped.
+struct alignas(64) Recorder : Tally {
+  std::map<std::string, std::uint64_t, std::less<>> errors;
+  std::vector<std::unique_ptr<Tally>> windows;  // sized by Runtime::add_windows
+
   void error(std::string_view code);
+  [[nodiscard]] Tally& window(std::size_t index) { return *windows[index]; }
 
   /// The recorder of the calling thread.
   static Recorder& local();
 };
 
-/// Every recorder merged.
-struct Totals {
+/// Tallies merged over the threads.
+struct Figures {
   std::array<std::uint64_t, kStats> counters{};
   std::array<Histogram, kLatencies> latencies;
-  std::map<std::string, std::uint64_t, std::less<>> errors;
 
   [[nodiscard]] std::uint64_t get(Stat stat) const {
     return counters[static_cast<std::size_t>(stat)];
@@ -79,6 +87,14 @@ struct Totals {
   [[nodiscard]] const Histogram& latency(Latency which) const {
     return latencies[static_cast<std::size_t>(which)];
   }
+  void merge(const Tally& tally);
+};
+
+/// Every recorder merged.
+struct Totals : Figures {
+  std::map<std::string, std::uint64_t, std::less<>> errors;
+  std::vector<Figures> windows;
+
   [[nodiscard]] std::uint64_t error_count() const;
 };
 
@@ -101,8 +117,17 @@ class Runtime {
   /// rethrown here.
   void run();
 
+  /// Gives every thread's recorder `count` measurement windows (Recorder::window). Call it
+  /// before any handler can record into them, e.g. before the first message is sent.
+  void add_windows(std::size_t count);
+  [[nodiscard]] std::size_t windows() const { return recorders_.front()->windows.size(); }
+
   /// Sum of one counter over the threads (callable while running).
   [[nodiscard]] std::uint64_t sum(Stat stat) const;
+  [[nodiscard]] std::uint64_t window_sum(std::size_t window, Stat stat) const;
+  /// One window merged over the threads, while running: the histograms are complete only once
+  /// nothing records into the window any more and the counts say so (see Counter).
+  [[nodiscard]] Figures window_figures(std::size_t window) const;
   /// Everything merged (after run()).
   [[nodiscard]] Totals totals() const;
 

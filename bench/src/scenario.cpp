@@ -11,6 +11,10 @@
 
 namespace messenger::bench {
 
+std::int64_t seconds_to_ns(double seconds) {
+  return static_cast<std::int64_t>(seconds * 1e9);
+}
+
 asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOptions& options,
                                                const std::vector<Account>& accounts,
                                                std::size_t count, ClientObserver* observer,
@@ -37,8 +41,7 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
 
   auto finished = std::make_shared<bool>(false);
   asio::steady_timer watchdog(co_await asio::this_coro::executor);
-  watchdog.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(options.connect_timeout_s)));
+  watchdog.expires_after(std::chrono::nanoseconds(seconds_to_ns(options.connect_timeout_s)));
   watchdog.async_wait([&peers, finished](boost::system::error_code ec) {
     if (ec || *finished) return;
     for (auto& peer : peers) {
@@ -49,8 +52,15 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
   });
 
   report.started_ns = now_ns();
+  const std::int64_t deadline = report.started_ns + seconds_to_ns(options.connect_timeout_s);
   co_await for_each_limited(
       count, options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
+        if (now_ns() >= deadline) {
+          // The watchdog has aborted (or is about to abort) the rest: starting them would only
+          // make the run outlive its timeout.
+          Recorder::local().error("login: not started within --connect-timeout");
+          co_return;
+        }
         const std::int64_t begin = now_ns();
         const Reply reply = co_await async_start(*peers[i].client, *peers[i].account, options.auth,
                                                  asio::use_awaitable);
@@ -58,6 +68,8 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
         if (reply.ok) {
           ++report.ready;
           recorder.record(Latency::login, now_ns() - begin);
+        } else if (now_ns() >= deadline) {
+          recorder.error("login: not done within --connect-timeout");
         } else {
           recorder.error("login: " + reply.code +
                          (reply.code == "closed" ? " (" + reply.message + ")" : ""));
@@ -67,6 +79,14 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
   *finished = true;
   watchdog.cancel();
   co_return report;
+}
+
+std::int64_t conversation_id_of(const Reply& reply) {
+  if (!reply.ok) return 0;
+  const auto conversation = reply.result.find("conversation");
+  if (conversation == reply.result.end() || !conversation->is_object()) return 0;
+  const auto id = conversation->find("id");
+  return id != conversation->end() && id->is_number_integer() ? id->get<std::int64_t>() : 0;
 }
 
 asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s) {
@@ -92,6 +112,18 @@ double ms(std::uint64_t ns) {
   return std::round(static_cast<double>(ns) / 1e3) / 1e3;
 }
 }  // namespace
+
+double round2(double value) {
+  return std::round(value * 100) / 100;
+}
+
+std::string top_error(const Totals& totals) {
+  const std::pair<const std::string, std::uint64_t>* top = nullptr;
+  for (const auto& entry : totals.errors) {
+    if (top == nullptr || entry.second > top->second) top = &entry;
+  }
+  return top == nullptr ? std::string() : fmt::format(" ({} x{})", top->first, top->second);
+}
 
 nlohmann::json latency_json(const Histogram& h) {
   return {{"count", h.count()},

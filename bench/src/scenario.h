@@ -32,13 +32,20 @@ struct ConnectReport {
   }
 };
 
+std::int64_t seconds_to_ns(double seconds);
+
 /// Makes `count` clients (client i is account i modulo the accounts), connects and logs them in
 /// with at most options.connect_concurrency at once. Login latencies go to Latency::login,
-/// failures to the errors. Clients still not ready after options.connect_timeout_s are aborted.
+/// failures to the errors. Clients still not ready after options.connect_timeout_s are aborted
+/// and those not started by then are not started, so the call ends soon after the timeout.
 asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOptions& options,
                                                const std::vector<Account>& accounts,
                                                std::size_t count, ClientObserver* observer,
                                                std::vector<Peer>& peers);
+
+/// The conversation id in the result of conv.create, conv.invite or conv.open_direct; 0 if
+/// there is none (an error reply).
+std::int64_t conversation_id_of(const Reply& reply);
 
 /// Closes every client and waits (bounded) until their connections have ended.
 asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s);
@@ -51,6 +58,9 @@ struct ServerSample {
 ServerSample sample_server(int pid);
 
 /// Rounded figures for JSON and summaries.
+double round2(double value);
+/// " (most frequent error ×N)" for a summary line, or "" without errors.
+std::string top_error(const Totals& totals);
 nlohmann::json latency_json(const Histogram& histogram);
 std::string format_ms(std::uint64_t ns);
 std::string format_bytes(double bytes);

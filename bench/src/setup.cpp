@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "proc_stats.h"
+#include "scenario.h"
 
 namespace messenger::bench {
 namespace {
@@ -38,15 +39,6 @@ json create_user_request(const Account& account, const std::string& prefix) {
 
 json open_direct_request(std::int64_t user_id) {
   return {{"type", "conv.open_direct"}, {"user_id", user_id}};
-}
-
-/// The conversation id of a conv.open_direct result; 0 if there is none.
-std::int64_t conversation_id_of(const Reply& reply) {
-  if (!reply.ok) return 0;
-  const auto conversation = reply.result.find("conversation");
-  if (conversation == reply.result.end() || !conversation->is_object()) return 0;
-  const auto id = conversation->find("id");
-  return id != conversation->end() && id->is_number_integer() ? id->get<std::int64_t>() : 0;
 }
 
 /// A request that the server may refuse with rate_limited when its limit is low: retried.

@@ -12,11 +12,13 @@
 
 namespace messenger::bench {
 
-/// Opens N connections (hello + login or resume), measures logins/s, then keeps them idle and
-/// reads the server's RSS before, right after the burst and after the idle time.
-class IdleScenario final : public ClientObserver {
+/// `connect` (formerly `idle`, still accepted): opens N connections (hello + login or resume),
+/// measures logins/s (or token resumes/s), then keeps them idle and reads the server's RSS
+/// before, right after the burst and after the idle time. Ends when the logins outlive
+/// --connect-timeout too, with the failure in the summary.
+class ConnectScenario final : public ClientObserver {
  public:
-  IdleScenario(Runtime& runtime, const CommonOptions& common, const IdleOptions& options);
+  ConnectScenario(Runtime& runtime, const CommonOptions& common, const ConnectOptions& options);
 
   asio::awaitable<void> run(const std::vector<Account>& accounts);
 
@@ -33,7 +35,7 @@ class IdleScenario final : public ClientObserver {
  private:
   Runtime& runtime_;
   CommonOptions common_;
-  IdleOptions options_;
+  ConnectOptions options_;
   std::vector<Peer> peers_;
   ConnectReport connect_;
   std::string fatal_;

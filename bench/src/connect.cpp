@@ -1,4 +1,4 @@
-#include "idle.h"
+#include "connect.h"
 
 #include <fmt/format.h>
 
@@ -7,17 +7,12 @@
 #include "proc_stats.h"
 
 namespace messenger::bench {
-namespace {
-double round2(double v) {
-  return std::round(v * 100) / 100;
-}
-}  // namespace
 
-IdleScenario::IdleScenario(Runtime& runtime, const CommonOptions& common,
-                           const IdleOptions& options)
+ConnectScenario::ConnectScenario(Runtime& runtime, const CommonOptions& common,
+                                 const ConnectOptions& options)
     : runtime_(runtime), common_(common), options_(options) {}
 
-asio::awaitable<void> IdleScenario::run(const std::vector<Account>& accounts) {
+asio::awaitable<void> ConnectScenario::run(const std::vector<Account>& accounts) {
   if (accounts.empty()) {
     fatal_ = "no accounts";
     co_return;
@@ -45,9 +40,9 @@ asio::awaitable<void> IdleScenario::run(const std::vector<Account>& accounts) {
   co_await close_clients(peers_, 10);
 }
 
-nlohmann::json IdleScenario::results(const Totals& totals) const {
+nlohmann::json ConnectScenario::results(const Totals& totals) const {
   nlohmann::json r;
-  r["scenario"] = "idle";
+  r["scenario"] = "connect";
   r["ok"] = passed(totals);
   if (!fatal_.empty()) r["fatal"] = fatal_;
   r["config"] = {{"url", common_.url},
@@ -74,10 +69,15 @@ nlohmann::json IdleScenario::results(const Totals& totals) const {
   if (before_.rss_bytes) server["rss_before"] = *before_.rss_bytes;
   if (after_burst_.rss_bytes) server["rss_after_burst"] = *after_burst_.rss_bytes;
   if (idle_.rss_bytes) server["rss_idle"] = *idle_.rss_bytes;
-  if (before_.rss_bytes && idle_.rss_bytes && connect_.ready > 0) {
-    server["rss_per_connection"] =
-        round2(static_cast<double>(*idle_.rss_bytes - *before_.rss_bytes) /
-               static_cast<double>(connect_.ready));
+  if (before_.rss_bytes && connect_.ready > 0) {
+    const auto per_connection = [&](std::int64_t rss) {
+      return round2(static_cast<double>(rss - *before_.rss_bytes) /
+                    static_cast<double>(connect_.ready));
+    };
+    if (after_burst_.rss_bytes) {
+      server["rss_per_connection_after_burst"] = per_connection(*after_burst_.rss_bytes);
+    }
+    if (idle_.rss_bytes) server["rss_per_connection"] = per_connection(*idle_.rss_bytes);
   }
   if (before_.cpu_ns && after_burst_.cpu_ns && connect_.ready > 0) {
     const auto cpu = *after_burst_.cpu_ns - *before_.cpu_ns;
@@ -89,15 +89,16 @@ nlohmann::json IdleScenario::results(const Totals& totals) const {
   return r;
 }
 
-std::string IdleScenario::summary(const Totals& totals) const {
+std::string ConnectScenario::summary(const Totals& totals) const {
   const auto r = results(totals);
   const auto& c = r["connect"];
   const auto& login = totals.latency(Latency::login);
   std::string line = fmt::format(
-      "idle connections={} ready={} open_after_hold={} auth={} logins={:.0f}/s login_p50={} "
+      "connect connections={} ready={} open_after_hold={} auth={} {}={:.0f}/s login_p50={} "
       "p99={} errors={} bench_cpu={:.0f}us/login",
       connect_.attempted, connect_.ready, still_open_,
-      common_.auth == AuthMode::token ? "token" : "password", c["logins_per_s"].get<double>(),
+      common_.auth == AuthMode::token ? "token" : "password",
+      common_.auth == AuthMode::token ? "resumes" : "logins", c["logins_per_s"].get<double>(),
       format_ms(login.percentile(0.5)), format_ms(login.percentile(0.99)), totals.error_count(),
       r["generator"]["cpu_us_per_login"].get<double>());
   const auto& server = r["server"];
@@ -110,24 +111,27 @@ std::string IdleScenario::summary(const Totals& totals) const {
             " idle=" + format_bytes(server["rss_idle"].get<double>());
   }
   if (server.contains("rss_per_connection")) {
-    line += " per_connection=" + format_bytes(server["rss_per_connection"].get<double>());
+    line += " per_connection_burst=" +
+            format_bytes(server["rss_per_connection_after_burst"].get<double>()) +
+            " idle=" + format_bytes(server["rss_per_connection"].get<double>());
   }
-  if (!fatal_.empty()) line += " FAILED: " + fatal_;
+  if (!fatal_.empty()) line += " FAILED: " + fatal_ + top_error(totals);
   return line;
 }
 
-bool IdleScenario::passed(const Totals& totals) const {
+bool ConnectScenario::passed(const Totals& totals) const {
   return fatal_.empty() && totals.error_count() == 0 && connect_.ready == connect_.attempted &&
          still_open_ == connect_.attempted;
 }
 
-void IdleScenario::on_ack(Client& /*client*/, const FrameInfo& /*frame*/, std::int64_t /*now*/) {}
-void IdleScenario::on_send_error(Client& /*client*/, const FrameInfo& frame) {
+void ConnectScenario::on_ack(Client& /*client*/, const FrameInfo& /*frame*/, std::int64_t /*now*/) {
+}
+void ConnectScenario::on_send_error(Client& /*client*/, const FrameInfo& frame) {
   Recorder::local().error("msg.send: " + frame.code);
 }
-void IdleScenario::on_delivery(Client& /*client*/, const FrameInfo& /*frame*/,
-                               std::int64_t /*now*/) {}
-void IdleScenario::on_problem(Client& /*client*/, std::string_view code) {
+void ConnectScenario::on_delivery(Client& /*client*/, const FrameInfo& /*frame*/,
+                                  std::int64_t /*now*/) {}
+void ConnectScenario::on_problem(Client& /*client*/, std::string_view code) {
   Recorder::local().error(code);
 }
 
