@@ -28,6 +28,8 @@ start_server() {
   local binary=$1 work=$2
   shift 2
   mkdir -p "$work/data"
+  # A restart on the same work directory must not read the previous server's address.
+  rm -f "$work/server.out"
   # messenger-server does not raise its own open file limit: give it the hard limit, one
   # descriptor per connection (10,000+ for the connect scenario). `exec` keeps the PID.
   (

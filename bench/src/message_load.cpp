@@ -70,7 +70,14 @@ asio::awaitable<void> MessageLoad::run_step(std::size_t index) {
   // The decision reads this step's histograms: the IO threads write them only while the step's
   // messages are in flight, and that is over once the step has drained.
   if (!open_loop() || !step.drained) {
-    if (!step.drained && open_loop()) step.saturation = "messages still in flight after --drain";
+    if (!step.drained && open_loop()) {
+      const std::uint64_t expected =
+          runtime_.window_sum(index, Stat::sent_in_window) * receivers_per_message();
+      const std::uint64_t delivered = runtime_.window_sum(index, Stat::delivered_of_window);
+      step.saturation =
+          fmt::format("{} of {} deliveries still missing after --drain {}s",
+                      expected - std::min(expected, delivered), expected, options_.drain_s);
+    }
     co_return;
   }
   const Figures figures = runtime_.window_figures(index);
@@ -230,7 +237,11 @@ nlohmann::json MessageLoad::step_json(std::size_t index, const Figures& f) const
   const std::int64_t window = step.window_ns();
   const std::uint64_t receivers = receivers_per_message();
   const std::uint64_t delivered = f.get(Stat::delivered_in_window);
-  const std::uint64_t expected_deliveries = f.get(Stat::acked_of_window) * receivers;
+  // Every message sent in the window and not refused should reach every receiver, whether or
+  // not its ack came back before the end of the drain.
+  const std::uint64_t sent = f.get(Stat::sent_in_window);
+  const std::uint64_t refused = std::min(sent, f.get(Stat::send_errors));
+  const std::uint64_t expected_deliveries = (sent - refused) * receivers;
   const std::uint64_t delivered_of_window = f.get(Stat::delivered_of_window);
   nlohmann::json r;
   r["step"] = index + 1;
