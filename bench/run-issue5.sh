@@ -19,6 +19,7 @@
 #   SENDERS       fanout senders (default: 4)
 #   DURATION      measured seconds per step (default: 10)
 #   ONLY          run only these parts: any of "connect chat fanout" (default: all)
+#   SERVER_FLAGS  extra server flags, split on spaces (e.g. "--sqlite-synchronous normal")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/server-lib.sh
@@ -38,6 +39,9 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 
 only=${ONLY:-connect chat fanout}
+server_flags=()
+# shellcheck disable=SC2206 # split on purpose
+[[ -n ${SERVER_FLAGS:-} ]] && server_flags+=(${SERVER_FLAGS})
 duration=${DURATION:-10}
 summaries=()
 log() {
@@ -50,7 +54,7 @@ run() {
   local name=$1
   shift
   stop_server || echo "# warning: the server exited with status $? after SIGTERM"
-  start_server "$server" "$work"
+  start_server "$server" "$work" "${server_flags[@]}"
   local lines status=0
   log "# $name: $(date +%T) load $(cut -d ' ' -f 1-3 /proc/loadavg): messenger-bench $*"
   lines=$("$bench" "$@" --url "$SERVER_URL" --server-pid "$SERVER_PID" --state "$out/state.json" \
@@ -60,9 +64,10 @@ run() {
   log "# $name: done $(date +%T) load $(cut -d ' ' -f 1-3 /proc/loadavg)"
 }
 
-start_server "$server" "$work"
+start_server "$server" "$work" "${server_flags[@]}"
 echo "# $(nproc) cores, $(uname -sr), open files: soft $(ulimit -Sn) hard $(ulimit -Hn);" \
-  "ephemeral ports $(tr '\t' - </proc/sys/net/ipv4/ip_local_port_range); results in $out"
+  "ephemeral ports $(tr '\t' - </proc/sys/net/ipv4/ip_local_port_range); server flags:" \
+  "${SERVER_FLAGS:-none}; results in $out"
 "$bench" setup --url "$SERVER_URL" --admin-password "$BENCH_ADMIN_PASSWORD" \
   --users "${USERS:-10000}" --state "$out/state.json" | tee "$out/setup.txt"
 
