@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "connection.h"
 #include "messenger/protocol/codec.h"
@@ -63,6 +64,14 @@ class WebsocketSession final : public service::Connection,
   void send(Frame frame) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() {
       self->guard([&] { self->enqueue(frame); });
+    });
+  }
+
+  void send_all(std::vector<Frame> frames) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() {
+      self->guard([&] {
+        for (const auto& frame : frames) self->enqueue(frame);
+      });
     });
   }
 
