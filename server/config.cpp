@@ -367,6 +367,10 @@ std::vector<Setting> make_settings() {
       [](S & s) -> auto& { return s.sqlite_busy_timeout_ms; },
       "how long SQLite waits for a lock held by another process"));
   v.push_back(integer(
+      "storage", "conversation_cache_size", 1, 10'000'000,
+      [](S & s) -> auto& { return s.conversation_cache_size; },
+      "conversations (row and member list) the embedded store keeps in memory"));
+  v.push_back(integer(
       "storage", "max_batch", 1, 100'000, [](S & s) -> auto& { return s.service.max_batch; },
       "most requests handled in one group commit"));
   v.push_back(integer(

@@ -25,6 +25,8 @@ struct Settings {
   std::string store = "sqlite";
   std::string sqlite_synchronous = "full";
   int sqlite_busy_timeout_ms = 5000;
+  /// Conversations whose row and members the SQLite store keeps in memory.
+  int conversation_cache_size = 100'000;
   /// Its `uri` is `store` when that names a MongoDB database once settings are complete.
   storage::MongoOptions mongo;
   net::NetConfig net;

@@ -17,6 +17,7 @@
 #include "cert.h"
 #include "config.h"
 #include "messenger/core/clock.h"
+#include "messenger/storage/caching_store.h"
 #include "messenger/storage/mongo_store.h"
 #include "messenger/storage/sqlite_store.h"
 #include "metrics.h"
@@ -91,7 +92,10 @@ StoreResult open_embedded_store(const server::Settings& settings) {
                          "': " + store.error().message);
   }
   spdlog::info("server.store kind=sqlite path={} synchronous={}", sqlite.path, sqlite.synchronous);
-  return store;
+  // This process is the only writer of the file, so conversation rows and members can be kept
+  // in memory (not so for a MongoDB database that several servers share).
+  return storage::make_caching_store(std::move(store).value(),
+                                     static_cast<std::size_t>(settings.conversation_cache_size));
 }
 
 StoreResult open_mongodb_store(const storage::MongoOptions& options) {

@@ -1,10 +1,13 @@
 #include "websocket_session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <deque>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "connection.h"
 #include "messenger/protocol/codec.h"
@@ -17,6 +20,7 @@ namespace {
 
 using protocol::CloseCode;
 using service::Frame;
+using TcpCork = asio::detail::socket_option::boolean<IPPROTO_TCP, TCP_CORK>;
 
 constexpr std::string_view kBinaryNotSupported =
     R"({"type":"error","id":null,"code":"bad_request",)"
@@ -63,6 +67,14 @@ class WebsocketSession final : public service::Connection,
   void send(Frame frame) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() {
       self->guard([&] { self->enqueue(frame); });
+    });
+  }
+
+  void send_all(std::vector<Frame> frames) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() {
+      self->guard([&] {
+        for (const auto& frame : frames) self->enqueue(frame);
+      });
     });
   }
 
@@ -187,6 +199,11 @@ class WebsocketSession final : public service::Connection,
   }
 
   void do_write() {
+    // Beast writes each message with its own sendmsg; with TCP_NODELAY each would also be its
+    // own segment, with its own trip through the loopback or network stack. While more than one
+    // frame is waiting, the socket is corked so that the burst leaves as few full segments, and
+    // uncorked (which sends the rest at once) when the queue is empty.
+    if (!corked_ && queue_.size() > 1) set_cork(true);
     writing_ = std::move(queue_.front());
     queue_.pop_front();
     queued_bytes_ -= writing_->size();
@@ -205,9 +222,10 @@ class WebsocketSession final : public service::Connection,
     guard([&] {
       if (!queue_.empty()) {
         do_write();
-      } else if (close_requested_ && !close_started_) {
-        start_close();
+        return;
       }
+      if (corked_) set_cork(false);
+      if (close_requested_ && !close_started_) start_close();
     });
   }
 
@@ -244,6 +262,12 @@ class WebsocketSession final : public service::Connection,
         self->hard_close();
       }
     });
+  }
+
+  void set_cork(bool on) {
+    corked_ = on;
+    beast::error_code ignored;  // only an optimisation: without it frames just go one by one
+    beast::get_lowest_layer(ws_).socket().set_option(TcpCork(on), ignored);
   }
 
   void hard_close() {
@@ -298,6 +322,7 @@ class WebsocketSession final : public service::Connection,
   bool close_requested_ = false;     // no more frames are accepted
   bool close_started_ = false;       // async_close was called
   bool ended_ = false;
+  bool corked_ = false;  // TCP_CORK is set while a burst of frames is being written
 };
 
 }  // namespace

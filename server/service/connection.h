@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "messenger/protocol/messages.h"
 
@@ -22,6 +23,11 @@ class Connection {
   virtual ~Connection() = default;
   /// Queues a text frame for the client, in call order.
   virtual void send(Frame frame) = 0;
+  /// Queues several frames, in order, in one hand-off: a group commit releases all the frames
+  /// of a connection at once.
+  virtual void send_all(std::vector<Frame> frames) {
+    for (auto& frame : frames) send(std::move(frame));
+  }
   /// Sends what is queued, then closes with the code. Later sends are dropped.
   virtual void close(protocol::CloseCode code, std::string_view reason) = 0;
 };

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <utility>
 
 #include "service_impl.h"
 
@@ -164,15 +167,28 @@ void Service::Impl::run_batch(std::vector<TaskQueue::Task>& tasks) {
 
 void Service::Impl::release_outputs(bool committed) {
   const auto unavailable = Error{Errc::unavailable, "storage failed; nothing was changed; retry"};
-  for (auto& out : outputs_) {
-    if (!out.connection) continue;
-    if (!out.frame) {
-      if (committed) out.connection->close(out.close_code, out.close_reason);
-    } else if (committed) {
-      out.connection->send(std::move(out.frame));
-    } else if (out.is_reply) {
-      out.connection->send(make_frame(protocol::encode_error(out.request.id, unavailable)));
+  // Each connection gets the frames of the batch in one hand-off (one post to its strand, and
+  // so one write) instead of one per frame. A stable sort keeps each connection's order.
+  std::stable_sort(outputs_.begin(), outputs_.end(), [](const Output& a, const Output& b) {
+    return std::less<>{}(a.connection.get(), b.connection.get());
+  });
+  std::vector<Frame> frames;
+  for (std::size_t i = 0; i < outputs_.size();) {
+    Connection* connection = outputs_[i].connection.get();
+    for (; i < outputs_.size() && outputs_[i].connection.get() == connection; ++i) {
+      auto& out = outputs_[i];
+      if (connection == nullptr) continue;
+      if (!out.frame) {
+        if (!committed) continue;
+        if (!frames.empty()) connection->send_all(std::exchange(frames, {}));
+        connection->close(out.close_code, out.close_reason);
+      } else if (committed) {
+        frames.push_back(std::move(out.frame));
+      } else if (out.is_reply) {
+        frames.push_back(make_frame(protocol::encode_error(out.request.id, unavailable)));
+      }
     }
+    if (!frames.empty()) connection->send_all(std::exchange(frames, {}));
   }
   outputs_.clear();
 }

@@ -1,6 +1,7 @@
 #include <string>
 #include <utility>
 
+#include "message_json.h"
 #include "messenger/protocol/codec.h"
 #include "wire_objects.h"
 
@@ -37,6 +38,17 @@ OrderedJson array_of(const Items& items) {
 
 OrderedJson event(std::string_view type) {
   return OrderedJson{{"type", type}};
+}
+
+/// {"type":TYPE,"message":{...}} written directly (see append_message_json); empty when the
+/// message has text that is not valid UTF-8.
+std::string message_event(std::string_view type, const core::Message& message) {
+  std::string frame;
+  frame.reserve(200 + message.text.size() + message.client_msg_id.size());
+  frame.append(R"({"type":")").append(type).append(R"(","message":)");
+  if (!detail::append_message_json(frame, message)) return {};
+  frame.push_back('}');
+  return frame;
 }
 
 }  // namespace
@@ -94,7 +106,16 @@ std::string encode_result(const RequestIdJson& id, const ChannelsResult& r) {
 }
 
 std::string encode_result(const RequestIdJson& id, const MessageResult& r) {
-  return result_frame(id, OrderedJson{{"message", to_json(r.message)}, {"duplicate", r.duplicate}});
+  const std::string_view id_text = id_or_null(id);
+  std::string frame;
+  frame.reserve(240 + id_text.size() + r.message.text.size() + r.message.client_msg_id.size());
+  frame.append(R"({"type":"result","id":)").append(id_text).append(R"(,"result":{"message":)");
+  if (!detail::append_message_json(frame, r.message)) {
+    return result_frame(id,
+                        OrderedJson{{"message", to_json(r.message)}, {"duplicate", r.duplicate}});
+  }
+  frame.append(r.duplicate ? R"(,"duplicate":true}})" : R"(,"duplicate":false}})");
+  return frame;
 }
 
 std::string encode_result(const RequestIdJson& id, const MessagesResult& r) {
@@ -117,12 +138,14 @@ std::string encode_error(const RequestIdJson& id, const core::Error& error) {
 }
 
 std::string encode_event(const MessageNewEvent& e) {
+  if (auto frame = message_event("message.new", e.message); !frame.empty()) return frame;
   OrderedJson json = event("message.new");
   json["message"] = to_json(e.message);
   return dump(json);
 }
 
 std::string encode_event(const MessageUpdatedEvent& e) {
+  if (auto frame = message_event("message.updated", e.message); !frame.empty()) return frame;
   OrderedJson json = event("message.updated");
   json["message"] = to_json(e.message);
   return dump(json);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "sqlite_store_impl.h"
 
@@ -35,8 +36,15 @@ core::Error no_conversation(ConversationId id) {
 Result<std::vector<Message>> SqliteStore::append_messages(std::span<const NewMessage> messages) {
   std::vector<Message> stored;
   stored.reserve(messages.size());
-  Savepoint savepoint(db_);
-  MESSENGER_TRY(savepoint.begin());
+  // One message inside a unit of work needs no savepoint of its own: its INSERT either stores
+  // it or changes nothing (a duplicate client id, a missing conversation), and the UPDATE after
+  // it fails only when the database does (Errc::unavailable), after which the caller rolls the
+  // whole unit back. Several messages, or autocommit mode, still need one to be all or nothing.
+  std::optional<Savepoint> savepoint;
+  if (messages.size() > 1 || !db_.in_transaction()) {
+    savepoint.emplace(db_);
+    MESSENGER_TRY(savepoint->begin());
+  }
   for (const auto& message : messages) {
     Message row{.conversation_id = message.conversation_id,
                 .seq = Seq(),
@@ -48,35 +56,35 @@ Result<std::vector<Message>> SqliteStore::append_messages(std::span<const NewMes
                 .edited_at = 0,
                 .deleted = false};
     {
-      // last_activity never moves backwards, even when a sender's clock is behind.
-      auto next = db_.prepare(
-          "UPDATE conversations SET last_seq = last_seq + 1, last_rev = last_rev + 1, "
-          "last_activity = max(last_activity, ?) WHERE id = ? RETURNING last_seq, last_rev",
-          "allocate message seq");
-      if (!next.ok()) return next.error();
-      next->bind(message.created_at).bind(message.conversation_id);
-      auto numbers = next->one([](const Statement& r) {
+      // The next seq and rev come from the conversation row in the same statement.
+      auto insert = db_.prepare("INSERT INTO messages (" MESSAGE_COLUMNS
+                                ") SELECT id, last_seq + 1, last_rev + 1, ?, ?, ?, ?, 0, 0"
+                                " FROM conversations WHERE id = ? RETURNING seq, rev",
+                                "append message");
+      if (!insert.ok()) return insert.error();
+      insert->bind(row.sender_id)
+          .bind(row.client_msg_id)
+          .bind(row.text)
+          .bind(row.created_at)
+          .bind(row.conversation_id);
+      auto numbers = insert->one([](const Statement& r) {
         return std::pair{Seq(r.int64(0)), Rev(r.int64(1))};
       });
       if (!numbers.ok()) return numbers.error();
       if (!*numbers) return no_conversation(message.conversation_id);
       std::tie(row.seq, row.rev) = **numbers;
     }
-    auto insert =
-        db_.prepare("INSERT INTO messages (" MESSAGE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
-                    "append message");
-    if (!insert.ok()) return insert.error();
-    insert->bind(row.conversation_id)
-        .bind(row.seq)
-        .bind(row.rev)
-        .bind(row.sender_id)
-        .bind(row.client_msg_id)
-        .bind(row.text)
-        .bind(row.created_at);
-    MESSENGER_TRY(insert->run());
+    // last_activity never moves backwards, even when a sender's clock is behind.
+    auto advance = db_.prepare(
+        "UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity = max(last_activity, ?)"
+        " WHERE id = ?",
+        "advance conversation counters");
+    if (!advance.ok()) return advance.error();
+    advance->bind(row.seq).bind(row.rev).bind(row.created_at).bind(row.conversation_id);
+    MESSENGER_TRY(advance->run());
     stored.push_back(std::move(row));
   }
-  MESSENGER_TRY(savepoint.release());
+  if (savepoint) MESSENGER_TRY(savepoint->release());
   return stored;
 }
 

@@ -1,0 +1,119 @@
+#include "message_json.h"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <string_view>
+
+namespace messenger::protocol::detail {
+namespace {
+
+/// Length of the valid UTF-8 sequence starting at `s[i]`, or 0 when it is not one (overlong
+/// forms, surrogates and code points past U+10FFFF included), as nlohmann's decoder decides.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  const auto continuation = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < s.size() && byte(k) >= lo && byte(k) <= hi;
+  };
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) return continuation(i + 1) ? 2 : 0;
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;
+    return continuation(i + 1, lo, hi) && continuation(i + 2) ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    return continuation(i + 1, lo, hi) && continuation(i + 2) && continuation(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/// A JSON string as nlohmann's dump(ensure_ascii = false) writes it.
+bool append_string(std::string& out, std::string_view s) {
+  static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                                '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_sequence(s, i);
+      if (n == 0) return false;
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+  return true;
+}
+
+void append_int(std::string& out, std::int64_t value) {
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+  out.append(digits.data(), end);
+}
+
+}  // namespace
+
+bool append_message_json(std::string& out, const core::Message& message) {
+  const std::size_t start = out.size();
+  out.append(R"({"conversation_id":)");
+  append_int(out, message.conversation_id.value());
+  out.append(R"(,"seq":)");
+  append_int(out, message.seq.value());
+  out.append(R"(,"rev":)");
+  append_int(out, message.rev.value());
+  out.append(R"(,"sender_id":)");
+  append_int(out, message.sender_id.value());
+  out.append(R"(,"client_msg_id":)");
+  bool ok = append_string(out, message.client_msg_id);
+  out.append(R"(,"text":)");
+  ok = ok && append_string(out, message.text);
+  if (!ok) {
+    out.resize(start);
+    return false;
+  }
+  out.append(R"(,"created_at":)");
+  append_int(out, message.created_at);
+  out.append(R"(,"edited_at":)");
+  append_int(out, message.edited_at);
+  out.append(message.deleted ? R"(,"deleted":true})" : R"(,"deleted":false})");
+  return true;
+}
+
+}  // namespace messenger::protocol::detail
