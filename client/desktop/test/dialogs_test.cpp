@@ -6,6 +6,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QFontMetrics>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
@@ -727,7 +728,12 @@ void DialogsTest::certificate_dialog_shows_fingerprint_and_defaults_to_cancel() 
            "3A:7F:00:C2:91:5E:4B:D8\n0F:66:A1:23:9C:E4:57:B0\n"
            "12:8D:F3:6A:C9:04:7E:B5\n2D:91:E8:3F:60:AC:17:5B");
   QVERIFY(fingerprint->textInteractionFlags() & Qt::TextSelectableByMouse);
-  QVERIFY(QFontInfo(fingerprint->font()).fixedPitch());
+  // The columns line up: every character of a fingerprint is as wide as the others. (Not
+  // QFontInfo::fixedPitch(): fontconfig does not flag some monospaced fonts, e.g. Noto Sans Mono.)
+  const QFontMetrics metrics(fingerprint->font());
+  for (const QChar c : QStringLiteral("0123456789ABCDEF:")) {
+    QCOMPARE(metrics.horizontalAdvance(c), metrics.horizontalAdvance(QLatin1Char('0')));
+  }
   QVERIFY(child<QLabel>(dialog, "explanationLabel")->text().contains("messenger-server gen-cert"));
   QVERIFY(!dialog.findChild<QLabel*>("warningLabel"));
   QVERIFY(child<QPushButton>(dialog, "cancelButton")->isDefault());
