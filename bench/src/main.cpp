@@ -14,6 +14,7 @@
 #include "proc_stats.h"
 #include "runtime.h"
 #include "setup.h"
+#include "xmpp_main.h"
 
 namespace messenger::bench {
 namespace {
@@ -21,7 +22,7 @@ namespace {
 enum class Command { setup, chat, idle };
 
 void add_common(CLI::App& app, CommonOptions& o, bool is_setup) {
-  app.add_option("--url", o.url, "server WebSocket URL, e.g. ws://127.0.0.1:8080/ws")->required();
+  app.add_option("--url", o.url, "server WebSocket URL, e.g. ws://127.0.0.1:8080/ws");
   app.add_option("--threads", o.threads, "IO threads (one io_context)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -64,6 +65,7 @@ struct Run {
   CommonOptions common;
   ChatOptions chat;
   IdleOptions idle;
+  XmppOptions xmpp;
   std::vector<Account> accounts;
   std::optional<SetupReport> setup;
   std::string fatal;
@@ -143,14 +145,34 @@ int main_impl(int argc, char** argv) {
   chat_cmd->add_option("--tick-us", chat.tick_us, "open loop: pacing timer period")
       ->capture_default_str()
       ->check(CLI::Range(50, 100000));
+  add_xmpp_options(*chat_cmd, run.xmpp);
 
   auto* idle_cmd = app.add_subcommand("idle", "open N connections, log in, stay idle");
   add_common(*idle_cmd, run.common, false);
   idle_cmd->add_option("--connections", run.idle.connections, "connections")->capture_default_str();
   idle_cmd->add_option("--hold", run.idle.hold_s, "idle seconds before the last RSS reading")
       ->capture_default_str();
+  add_xmpp_options(*idle_cmd, run.xmpp);
+  add_xmpp_options(*setup_cmd, run.xmpp);
+
+  auto* fanout_cmd =
+      app.add_subcommand("fanout", "N members of one group (XMPP: a MUC room) send to it in turn");
+  add_common(*fanout_cmd, run.common, false);
+  add_fanout_options(*fanout_cmd, run.chat);
+  add_xmpp_options(*fanout_cmd, run.xmpp);
 
   CLI11_PARSE(app, argc, argv);
+  if (run.xmpp.protocol == Protocol::xmpp) {
+    const XmppCommand command = setup_cmd->parsed()    ? XmppCommand::setup
+                                : chat_cmd->parsed()   ? XmppCommand::chat
+                                : fanout_cmd->parsed() ? XmppCommand::fanout
+                                                       : XmppCommand::idle;
+    return run_xmpp(command, run.common, run.chat, run.idle, run.xmpp);
+  }
+  if (fanout_cmd->parsed()) {
+    std::cerr << "messenger-bench: fanout needs --protocol xmpp (no WebSocket form yet)\n";
+    return 2;
+  }
   run.command = setup_cmd->parsed()  ? Command::setup
                 : chat_cmd->parsed() ? Command::chat
                                      : Command::idle;
