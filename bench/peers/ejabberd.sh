@@ -41,6 +41,10 @@ listen:
     port: $PEER_PORT
     ip: "127.0.0.1"
     module: ejabberd_c2s
+    # ejabberd's default backlog is 5: a burst of 200 connects overflows it, and the dropped
+    # SYNs come back after 1 s, 3 s, ... (or as resets). Prosody's is 128; messenger-server's
+    # the system's (somaxconn).
+    backlog: 1024
     max_stanza_size: 262144
     starttls: false
     starttls_required: false

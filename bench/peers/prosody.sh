@@ -46,6 +46,8 @@ run_as_root = true
 certificates = "$dir/certs"
 log = { { levels = { min = "warn" }, to = "file", filename = "$dir/logs/prosody.log" } }
 network_backend = "epoll"
+-- Prosody's default listen backlog is 128; ejabberd.sh sets 1024 too (see there).
+network_settings = { tcp_backlog = 1024 }
 interfaces = { "127.0.0.1" }
 c2s_ports = { $PEER_PORT }
 c2s_interfaces = { "127.0.0.1" }

@@ -75,8 +75,13 @@ asio::awaitable<void> run_with_accounts(Runtime& runtime, XmppRun& run, const Xm
                                         Scenario* scenario) {
   if (run.command == XmppCommand::setup || run.common.setup) {
     run.setup = co_await register_xmpp_accounts(runtime, run.common, target, run.accounts);
-    if (!run.common.quiet || !run.setup->ok()) std::cout << run.setup->summary() << std::endl;
+    if (run.command == XmppCommand::setup || !run.common.quiet || !run.setup->ok()) {
+      std::cout << run.setup->summary() << std::endl;
+    }
     if (!run.setup->ok()) {
+      for (const auto& [code, count] : run.setup->errors) {
+        std::cerr << "messenger-bench: " << count << " x " << code << '\n';
+      }
       run.fatal = "registration failed";
       co_return;
     }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs the XMPP comparison against one peer: a fresh private instance (ejabberd.sh or
+# prosody.sh), 1,000 accounts registered in-band, then
+#   idle   1,000 connections (logins/s, server RSS per connection)        [IDLE=1]
+#   chat   1,000 clients (500 pairs) at RATES msg/s until saturation
+#   fanout one room of MEMBERS occupants at FANOUT_RATES msg/s            [FANOUT=1]
+# and stops the instance by PID. Saturation: delivered < 90 % of offered, or delivery p99 > 1 s;
+# the first saturated rate is the last one run. Every summary line is printed with the load
+# average at its start; JSON per run goes to OUT_DIR.
+#
+# usage: bench/peers/compare.sh ejabberd|prosody on|off OUT_DIR [BENCH_BINARY]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+peer=$1 archive=$2 out=$3
+bench=${4:-$here/../../build/release/bench/messenger-bench}
+RATES=${RATES:-"1000 2000 5000 10000 20000 40000"}
+FANOUT_RATES=${FANOUT_RATES:-"25 50 100 200"}
+MEMBERS=${MEMBERS:-200}
+USERS=${USERS:-1000}
+DURATION=${DURATION:-10}
+IDLE=${IDLE:-1}
+FANOUT=${FANOUT:-1}
+
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/xmpp-$peer.XXXXXX")
+cleanup() {
+  "$here/$peer.sh" stop "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+
+"$here/$peer.sh" version
+"$here/$peer.sh" start "$work" --archive "$archive" >/dev/null
+source "$work/peer.env"
+echo "$peer archive=$archive pid=$PEER_PID port=$PEER_PORT"
+x=(--protocol xmpp --xmpp-host "127.0.0.1:$PEER_PORT" --xmpp-domain "$PEER_DOMAIN"
+  --server-pid "$PEER_PID" --quiet)
+tag="$peer-archive-$archive"
+
+run() {
+  local name=$1
+  shift
+  printf '[%s load %s] ' "$(date +%H:%M:%S)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  timeout 300 "$bench" "$@" "${x[@]}" --json "$out/$tag-$name.json" || true
+}
+
+run setup setup --users "$USERS"
+if [[ $IDLE == 1 ]]; then
+  run idle idle --connections "$USERS" --hold 5
+fi
+
+saturated() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+if "fatal" in r:
+    sys.exit(0)
+offered = r["config"]["offered_rate"] * (r["config"].get("members", 2) - 1)
+delivered = r["throughput"]["delivered_per_s"]
+p99 = r["latency_ms"]["delivery"]["p99"]
+sys.exit(0 if delivered < 0.9 * offered or p99 > 1000 else 1)
+PY
+}
+
+for rate in $RATES; do
+  run "chat-$rate" chat --clients "$USERS" --rate "$rate" --duration "$DURATION" --warmup 2 --drain 5
+  if saturated "$out/$tag-chat-$rate.json"; then
+    echo "chat saturated at $rate msg/s"
+    break
+  fi
+done
+
+if [[ $FANOUT == 1 ]]; then
+  for rate in $FANOUT_RATES; do
+    run "fanout-$rate" fanout --members "$MEMBERS" --rate "$rate" --duration "$DURATION" \
+      --warmup 2 --drain 5 --room "room-$rate"
+    if saturated "$out/$tag-fanout-$rate.json"; then
+      echo "fanout saturated at $rate msg/s"
+      break
+    fi
+  done
+fi
+printf '[%s load %s] done\n' "$(date +%H:%M:%S)" "$(cut -d' ' -f1-3 /proc/loadavg)"
