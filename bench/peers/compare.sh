@@ -8,7 +8,14 @@
 # the first saturated rate is the last one run. Every summary line is printed with the load
 # average at its start; JSON per run goes to OUT_DIR.
 #
-# usage: bench/peers/compare.sh ejabberd|prosody on|off OUT_DIR [BENCH_BINARY]
+# `messenger` instead of a peer runs the same idle and chat on messenger-server (WebSocket,
+# bench/server-lib.sh; it always persists, so on|off is ignored; no fanout yet):
+# MESSENGER_SERVER is its binary (default build/release/server/messenger-server).
+#
+# usage: bench/peers/compare.sh ejabberd|prosody|messenger on|off OUT_DIR [BENCH_BINARY]
+# Environment: RATES, FANOUT_RATES, MEMBERS (200), USERS (1000), DURATION (10 s), IDLE=0 and
+# FANOUT=0 skip those runs, PEER_STORE (see ejabberd.sh, prosody.sh), TAG_SUFFIX names the JSON
+# files of a second series.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 peer=$1 archive=$2 out=$3
@@ -30,13 +37,28 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-"$here/$peer.sh" version
-"$here/$peer.sh" start "$work" --archive "$archive" >/dev/null
-source "$work/peer.env"
-echo "$peer archive=$archive pid=$PEER_PID port=$PEER_PORT"
-x=(--protocol xmpp --xmpp-host "127.0.0.1:$PEER_PORT" --xmpp-domain "$PEER_DOMAIN"
-  --server-pid "$PEER_PID" --quiet)
-tag="$peer-archive-$archive"
+if [[ $peer == messenger ]]; then
+  # shellcheck source=bench/server-lib.sh
+  source "$here/../server-lib.sh"
+  cleanup() {
+    stop_server || true
+    rm -rf "$work"
+  }
+  start_server "${MESSENGER_SERVER:-$here/../../build/release/server/messenger-server}" "$work"
+  echo "messenger-server pid=$SERVER_PID url=$SERVER_URL"
+  x=(--url "$SERVER_URL" --state "$work/state.json" --admin-password "$BENCH_ADMIN_PASSWORD"
+    --server-pid "$SERVER_PID" --quiet)
+  tag="messenger-sqlite${TAG_SUFFIX:-}"
+  FANOUT=0
+else
+  "$here/$peer.sh" version
+  "$here/$peer.sh" start "$work" --archive "$archive" >/dev/null
+  source "$work/peer.env"
+  echo "$peer archive=$archive store=$PEER_STORE pid=$PEER_PID port=$PEER_PORT"
+  x=(--protocol xmpp --xmpp-host "127.0.0.1:$PEER_PORT" --xmpp-domain "$PEER_DOMAIN"
+    --server-pid "$PEER_PID" --quiet)
+  tag="$peer-$PEER_STORE-archive-$archive${TAG_SUFFIX:-}"
+fi
 
 run() {
   local name=$1
@@ -53,7 +75,10 @@ fi
 saturated() {
   python3 - "$1" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
+try:
+    r = json.load(open(sys.argv[1]))
+except OSError:
+    sys.exit(0)
 if "fatal" in r:
     sys.exit(0)
 offered = r["config"]["offered_rate"] * (r["config"].get("members", 2) - 1)

@@ -17,6 +17,10 @@ PEER_VERSION=$(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null || echo unknow
 # plain: passwords stored as given (ejabberd's upstream default; Debian's file says scram);
 # PEER_AUTH=scram stores SCRAM hashes, so every PLAIN login costs a PBKDF2.
 PEER_AUTH=${PEER_AUTH:-plain}
+# mnesia: ejabberd's default store (MAM in a disc_only table); PEER_STORE=sql keeps everything
+# (accounts, MAM, rooms) in one SQLite file, the store ejabberd recommends for MAM
+# (needs erlang-p1-sqlite3; ejabberd creates the schema in a new file).
+PEER_STORE=${PEER_STORE:-mnesia}
 
 start() {
   local dir=$1 archive=$2
@@ -24,17 +28,24 @@ start() {
   dir=$(cd "$dir" && pwd)
   PEER_PORT=$(free_port)
   PEER_ARCHIVE=$archive
-  local mam=""
+  local mam="" store="" auth_method=internal
   if [[ $archive == on ]]; then
-    mam=$'  mod_mam:\n    default: always\n    db_type: mnesia\n'
+    mam=$'  mod_mam:\n    default: always\n'
+  fi
+  if [[ $PEER_STORE == sql ]]; then
+    store="default_db: sql
+sql_type: sqlite
+sql_database: \"$dir/ejabberd.db\""
+    auth_method=sql
   fi
   cat >"$dir/ejabberd.yml" <<YML
 loglevel: warning
 log_rotate_count: 0
 hosts:
   - "$PEER_DOMAIN"
-auth_method: internal
+auth_method: $auth_method
 auth_password_format: $PEER_AUTH
+$store
 registration_timeout: infinity
 listen:
   -

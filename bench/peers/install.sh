@@ -24,7 +24,9 @@ trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq ejabberd prosody >/dev/null
+# The SQLite drivers back the PEER_STORE=sql variants (MAM in SQLite instead of Mnesia or
+# Prosody's file store).
+apt-get install -y -qq ejabberd prosody erlang-p1-sqlite3 lua-dbi-sqlite3 >/dev/null
 
 # Without systemd, a maintainer script may still have started a daemon directly (not through
 # invoke-rc.d). Stop exactly those by the PIDs their own packages' users run.

@@ -16,8 +16,8 @@ PEER_VERSION=$(dpkg-query -W -f='${Version}' prosody 2>/dev/null || echo unknown
 # internal_plain: passwords stored as given, like ejabberd.sh's default; PEER_AUTH=internal_hashed
 # (Prosody's default) stores SCRAM hashes, so every PLAIN login costs a PBKDF2.
 PEER_AUTH=${PEER_AUTH:-internal_plain}
-# internal: Prosody's default file store; PEER_STORAGE=sql needs lua-dbi-sqlite3.
-PEER_STORAGE=${PEER_STORAGE:-internal}
+# internal: Prosody's default file store; PEER_STORE=sql needs lua-dbi-sqlite3.
+PEER_STORE=${PEER_STORE:-internal}
 
 start() {
   local dir=$1 archive=$2
@@ -30,8 +30,8 @@ start() {
     mam='"mam";'
     muc_mam='"muc_mam";'
   fi
-  local storage="storage = \"$PEER_STORAGE\""
-  if [[ $PEER_STORAGE == sql ]]; then
+  local storage="storage = \"$PEER_STORE\""
+  if [[ $PEER_STORE == sql ]]; then
     storage="storage = \"sql\"
 sql = { driver = \"SQLite3\", database = \"prosody.sqlite\" }"
   fi
