@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "figures.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -213,28 +214,9 @@ nlohmann::json ChatScenario::results(const Totals& totals) const {
                      {"ack", latency_json(totals.latency(Latency::ack))},
                      {"login", latency_json(totals.latency(Latency::login))}};
   r["errors"] = errors_json(totals);
-  const auto per_message_us = [&](std::int64_t cpu_ns) {
-    return delivered == 0
-               ? 0.0
-               : round2(static_cast<double>(cpu_ns) / 1e3 / static_cast<double>(delivered));
-  };
-  const auto utilization = [&](std::int64_t cpu_ns) {
-    return window > 0 ? round2(100.0 * static_cast<double>(cpu_ns) / static_cast<double>(window))
-                      : 0.0;
-  };
-  const std::int64_t self_cpu = self_cpu_end_ - self_cpu_start_;
-  r["generator"] = {{"cpu_s", round2(static_cast<double>(self_cpu) / 1e9)},
-                    {"cpu_percent", utilization(self_cpu)},
-                    {"cpu_us_per_msg", per_message_us(self_cpu)}};
-  nlohmann::json server = {{"pid", common_.server_pid}};
-  if (server_start_.cpu_ns && server_end_.cpu_ns) {
-    const std::int64_t cpu = *server_end_.cpu_ns - *server_start_.cpu_ns;
-    server["cpu_s"] = round2(static_cast<double>(cpu) / 1e9);
-    server["cpu_percent"] = utilization(cpu);
-    server["cpu_us_per_msg"] = per_message_us(cpu);
-  }
-  if (server_end_.rss_bytes) server["rss_bytes"] = *server_end_.rss_bytes;
-  r["server"] = server;
+  r["generator"] = generator_window_json(self_cpu_end_ - self_cpu_start_, window, delivered);
+  r["server"] =
+      server_window_json(common_.server_pid, server_start_, server_end_, window, delivered);
   return r;
 }
 
@@ -258,15 +240,7 @@ std::string ChatScenario::summary(const Totals& totals) const {
       format_ms(ack.percentile(0.999)), totals.error_count(),
       r["counts"]["undelivered"].get<std::uint64_t>(),
       r["generator"]["cpu_us_per_msg"].get<double>(), r["generator"]["cpu_percent"].get<double>());
-  const auto& server = r["server"];
-  if (server.contains("cpu_us_per_msg")) {
-    line +=
-        fmt::format(" server_cpu={:.1f}us/msg ({:.0f}%)", server["cpu_us_per_msg"].get<double>(),
-                    server["cpu_percent"].get<double>());
-  }
-  if (server.contains("rss_bytes")) {
-    line += " server_rss=" + format_bytes(server["rss_bytes"].get<double>());
-  }
+  line += server_window_summary(r["server"]);
   if (totals.get(Stat::skipped) > 0) line += fmt::format(" skipped={}", totals.get(Stat::skipped));
   if (!drained_) line += " (not drained)";
   return line;

@@ -2,17 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
+#include "figures.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
-namespace {
-double round2(double v) {
-  return std::round(v * 100) / 100;
-}
-}  // namespace
-
 IdleScenario::IdleScenario(Runtime& runtime, const CommonOptions& common,
                            const IdleOptions& options)
     : runtime_(runtime), common_(common), options_(options) {}
@@ -56,62 +49,18 @@ nlohmann::json IdleScenario::results(const Totals& totals) const {
                  {"connect_concurrency", common_.connect_concurrency},
                  {"hold_s", options_.hold_s},
                  {"threads", runtime_.threads()}};
-  const double seconds = connect_.seconds();
-  r["connect"] = {
-      {"attempted", connect_.attempted},
-      {"ready", connect_.ready},
-      {"still_open", still_open_},
-      {"seconds", round2(seconds)},
-      {"logins_per_s", seconds > 0 ? round2(static_cast<double>(connect_.ready) / seconds) : 0.0},
-      {"login_latency_ms", latency_json(totals.latency(Latency::login))}};
-  r["errors"] = errors_json(totals);
-  r["generator"] = {
-      {"cpu_s_burst", round2(static_cast<double>(self_cpu_burst_) / 1e9)},
-      {"cpu_us_per_login", connect_.ready == 0 ? 0.0
-                                               : round2(static_cast<double>(self_cpu_burst_) / 1e3 /
-                                                        static_cast<double>(connect_.ready))}};
-  nlohmann::json server = {{"pid", common_.server_pid}};
-  if (before_.rss_bytes) server["rss_before"] = *before_.rss_bytes;
-  if (after_burst_.rss_bytes) server["rss_after_burst"] = *after_burst_.rss_bytes;
-  if (idle_.rss_bytes) server["rss_idle"] = *idle_.rss_bytes;
-  if (before_.rss_bytes && idle_.rss_bytes && connect_.ready > 0) {
-    server["rss_per_connection"] =
-        round2(static_cast<double>(*idle_.rss_bytes - *before_.rss_bytes) /
-               static_cast<double>(connect_.ready));
-  }
-  if (before_.cpu_ns && after_burst_.cpu_ns && connect_.ready > 0) {
-    const auto cpu = *after_burst_.cpu_ns - *before_.cpu_ns;
-    server["cpu_s_burst"] = round2(static_cast<double>(cpu) / 1e9);
-    server["cpu_us_per_login"] =
-        round2(static_cast<double>(cpu) / 1e3 / static_cast<double>(connect_.ready));
-  }
-  r["server"] = server;
+  add_login_json(r, common_.server_pid,
+                 LoginFigures{connect_, still_open_, before_, after_burst_, idle_, self_cpu_burst_},
+                 totals);
   return r;
 }
 
 std::string IdleScenario::summary(const Totals& totals) const {
   const auto r = results(totals);
-  const auto& c = r["connect"];
-  const auto& login = totals.latency(Latency::login);
-  std::string line = fmt::format(
-      "idle connections={} ready={} open_after_hold={} auth={} logins={:.0f}/s login_p50={} "
-      "p99={} errors={} bench_cpu={:.0f}us/login",
-      connect_.attempted, connect_.ready, still_open_,
-      common_.auth == AuthMode::token ? "token" : "password", c["logins_per_s"].get<double>(),
-      format_ms(login.percentile(0.5)), format_ms(login.percentile(0.99)), totals.error_count(),
-      r["generator"]["cpu_us_per_login"].get<double>());
-  const auto& server = r["server"];
-  if (server.contains("cpu_us_per_login")) {
-    line += fmt::format(" server_cpu={:.0f}us/login", server["cpu_us_per_login"].get<double>());
-  }
-  if (server.contains("rss_idle")) {
-    line += " server_rss_before=" + format_bytes(server["rss_before"].get<double>()) +
-            " after_burst=" + format_bytes(server["rss_after_burst"].get<double>()) +
-            " idle=" + format_bytes(server["rss_idle"].get<double>());
-  }
-  if (server.contains("rss_per_connection")) {
-    line += " per_connection=" + format_bytes(server["rss_per_connection"].get<double>());
-  }
+  std::string line = fmt::format("idle connections={} ready={} open_after_hold={} auth={} ",
+                                 connect_.attempted, connect_.ready, still_open_,
+                                 common_.auth == AuthMode::token ? "token" : "password") +
+                     login_summary(r, totals);
   if (!fatal_.empty()) line += " FAILED: " + fatal_;
   return line;
 }
