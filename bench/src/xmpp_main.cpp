@@ -105,7 +105,12 @@ int finish(const XmppRun& run, const Runtime& runtime, const Scenario* scenario)
   }
   if (run.setup) results["setup"] = run.setup->to_json();
   if (!run.common.json_file.empty() && !write_json_file(run.common.json_file, results)) return 1;
-  if (results.contains("fatal")) return 1;
+  if (results.contains("fatal")) {
+    if (results.contains("errors") && !results["errors"].empty()) {
+      std::cerr << "messenger-bench: errors: " << results["errors"].dump() << '\n';
+    }
+    return 1;
+  }
   if (run.common.check && !passed) {
     std::cerr << "messenger-bench: check failed: " << results.dump() << '\n';
     return 1;
