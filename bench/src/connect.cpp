@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
+#include "figures.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -51,70 +50,19 @@ nlohmann::json ConnectScenario::results(const Totals& totals) const {
                  {"connect_concurrency", common_.connect_concurrency},
                  {"hold_s", options_.hold_s},
                  {"threads", runtime_.threads()}};
-  const double seconds = connect_.seconds();
-  r["connect"] = {
-      {"attempted", connect_.attempted},
-      {"ready", connect_.ready},
-      {"still_open", still_open_},
-      {"seconds", round2(seconds)},
-      {"logins_per_s", seconds > 0 ? round2(static_cast<double>(connect_.ready) / seconds) : 0.0},
-      {"login_latency_ms", latency_json(totals.latency(Latency::login))}};
-  r["errors"] = errors_json(totals);
-  r["generator"] = {
-      {"cpu_s_burst", round2(static_cast<double>(self_cpu_burst_) / 1e9)},
-      {"cpu_us_per_login", connect_.ready == 0 ? 0.0
-                                               : round2(static_cast<double>(self_cpu_burst_) / 1e3 /
-                                                        static_cast<double>(connect_.ready))}};
-  nlohmann::json server = {{"pid", common_.server_pid}};
-  if (before_.rss_bytes) server["rss_before"] = *before_.rss_bytes;
-  if (after_burst_.rss_bytes) server["rss_after_burst"] = *after_burst_.rss_bytes;
-  if (idle_.rss_bytes) server["rss_idle"] = *idle_.rss_bytes;
-  if (before_.rss_bytes && connect_.ready > 0) {
-    const auto per_connection = [&](std::int64_t rss) {
-      return round2(static_cast<double>(rss - *before_.rss_bytes) /
-                    static_cast<double>(connect_.ready));
-    };
-    if (after_burst_.rss_bytes) {
-      server["rss_per_connection_after_burst"] = per_connection(*after_burst_.rss_bytes);
-    }
-    if (idle_.rss_bytes) server["rss_per_connection"] = per_connection(*idle_.rss_bytes);
-  }
-  if (before_.cpu_ns && after_burst_.cpu_ns && connect_.ready > 0) {
-    const auto cpu = *after_burst_.cpu_ns - *before_.cpu_ns;
-    server["cpu_s_burst"] = round2(static_cast<double>(cpu) / 1e9);
-    server["cpu_us_per_login"] =
-        round2(static_cast<double>(cpu) / 1e3 / static_cast<double>(connect_.ready));
-  }
-  r["server"] = server;
+  add_login_json(r, common_.server_pid,
+                 LoginFigures{connect_, still_open_, before_, after_burst_, idle_, self_cpu_burst_},
+                 totals);
   return r;
 }
 
 std::string ConnectScenario::summary(const Totals& totals) const {
   const auto r = results(totals);
-  const auto& c = r["connect"];
-  const auto& login = totals.latency(Latency::login);
-  std::string line = fmt::format(
-      "connect connections={} ready={} open_after_hold={} auth={} {}={:.0f}/s login_p50={} "
-      "p99={} errors={} bench_cpu={:.0f}us/login",
-      connect_.attempted, connect_.ready, still_open_,
-      common_.auth == AuthMode::token ? "token" : "password",
-      common_.auth == AuthMode::token ? "resumes" : "logins", c["logins_per_s"].get<double>(),
-      format_ms(login.percentile(0.5)), format_ms(login.percentile(0.99)), totals.error_count(),
-      r["generator"]["cpu_us_per_login"].get<double>());
-  const auto& server = r["server"];
-  if (server.contains("cpu_us_per_login")) {
-    line += fmt::format(" server_cpu={:.0f}us/login", server["cpu_us_per_login"].get<double>());
-  }
-  if (server.contains("rss_idle")) {
-    line += " server_rss_before=" + format_bytes(server["rss_before"].get<double>()) +
-            " after_burst=" + format_bytes(server["rss_after_burst"].get<double>()) +
-            " idle=" + format_bytes(server["rss_idle"].get<double>());
-  }
-  if (server.contains("rss_per_connection")) {
-    line += " per_connection_burst=" +
-            format_bytes(server["rss_per_connection_after_burst"].get<double>()) +
-            " idle=" + format_bytes(server["rss_per_connection"].get<double>());
-  }
+  const bool token = common_.auth == AuthMode::token;
+  std::string line =
+      fmt::format("connect connections={} ready={} open_after_hold={} auth={} ", connect_.attempted,
+                  connect_.ready, still_open_, token ? "token" : "password") +
+      login_summary(r, totals, token ? "resumes" : "logins");
   if (!fatal_.empty()) line += " FAILED: " + fatal_ + top_error(totals);
   return line;
 }

@@ -17,6 +17,7 @@
 #include "runtime.h"
 #include "setup.h"
 #include "steps.h"
+#include "xmpp_main.h"
 
 namespace messenger::bench {
 namespace {
@@ -24,7 +25,7 @@ namespace {
 enum class Command { setup, chat, fanout, connect };
 
 void add_common(CLI::App& app, CommonOptions& o, bool is_setup) {
-  app.add_option("--url", o.url, "server WebSocket URL, e.g. ws://127.0.0.1:8080/ws")->required();
+  app.add_option("--url", o.url, "server WebSocket URL, e.g. ws://127.0.0.1:8080/ws");
   app.add_option("--threads", o.threads, "IO threads (one io_context)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -97,6 +98,7 @@ struct Run {
   ChatOptions chat;
   FanoutOptions fanout;
   ConnectOptions connect;
+  XmppOptions xmpp;
   std::vector<Account> accounts;
   std::optional<SetupReport> setup;
   std::string fatal;
@@ -158,6 +160,7 @@ int main_impl(int argc, char** argv) {
   chat_cmd->add_option("--clients", run.chat.clients, "clients, in pairs")->capture_default_str();
   std::string rates;
   add_load(*chat_cmd, run.chat, rates);
+  add_xmpp_options(*chat_cmd, run.xmpp);
 
   auto* fanout_cmd =
       app.add_subcommand("fanout", "members of one public channel receive what a few send");
@@ -167,6 +170,7 @@ int main_impl(int argc, char** argv) {
   fanout_cmd->add_option("--senders", run.fanout.senders, "members that send")
       ->capture_default_str();
   add_load(*fanout_cmd, run.chat, rates);
+  add_xmpp_options(*fanout_cmd, run.xmpp);
 
   auto* connect_cmd =
       app.add_subcommand("connect", "open N connections, log in, stay idle (alias: idle)");
@@ -176,19 +180,32 @@ int main_impl(int argc, char** argv) {
       ->capture_default_str();
   connect_cmd->add_option("--hold", run.connect.hold_s, "idle seconds before the last RSS reading")
       ->capture_default_str();
+  add_xmpp_options(*connect_cmd, run.xmpp);
+  add_xmpp_options(*setup_cmd, run.xmpp);
 
   CLI11_PARSE(app, argc, argv);
   run.command = setup_cmd->parsed()    ? Command::setup
                 : chat_cmd->parsed()   ? Command::chat
                 : fanout_cmd->parsed() ? Command::fanout
                                        : Command::connect;
-  if (run.command == Command::setup) run.common.setup = true;
   if (!rates.empty()) {
     std::string rates_error;
     if (!parse_rate_list(rates, run.chat.rates, rates_error)) {
       std::cerr << "messenger-bench: --rates: " << rates_error << '\n';
       return 2;
     }
+  }
+  if (run.xmpp.protocol == Protocol::xmpp) {
+    const XmppCommand command = run.command == Command::setup    ? XmppCommand::setup
+                                : run.command == Command::chat   ? XmppCommand::chat
+                                : run.command == Command::fanout ? XmppCommand::fanout
+                                                                 : XmppCommand::connect;
+    return run_xmpp(command, run.common, run.chat, run.fanout, run.connect, run.xmpp);
+  }
+  if (run.command == Command::setup) run.common.setup = true;
+  if (run.common.url.empty()) {
+    std::cerr << "messenger-bench: --url is required (or --protocol xmpp with --xmpp-host)\n";
+    return 2;
   }
 
   std::string url_error;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "figures.h"
 #include "proc_stats.h"
 #include "steps.h"
 
@@ -263,25 +264,10 @@ nlohmann::json MessageLoad::step_json(std::size_t index, const Figures& f) const
       {"drain_s", round2(step.drain_s)}};
   r["latency_ms"] = {{"delivery", latency_json(f.latency(Latency::delivery))},
                      {"ack", latency_json(f.latency(Latency::ack))}};
-  const auto utilization = [&](std::int64_t cpu_ns) {
-    return window > 0 ? round2(100.0 * static_cast<double>(cpu_ns) / static_cast<double>(window))
-                      : 0.0;
-  };
-  const auto cpu_json = [&](std::int64_t cpu_ns) {
-    const double per_delivery = round2(cpu_us_per(cpu_ns, delivered));
-    return nlohmann::json{{"cpu_s", round2(static_cast<double>(cpu_ns) / 1e9)},
-                          {"cpu_percent", utilization(cpu_ns)},
-                          {"cpu_us_per_delivery", per_delivery},
-                          // Per message sent: the same as per delivery for 1:1 messages.
-                          {"cpu_us_per_msg", round2(cpu_us_per(cpu_ns, delivered / receivers))}};
-  };
-  r["generator"] = cpu_json(step.self_cpu_end - step.self_cpu_start);
-  nlohmann::json server = {{"pid", common_.server_pid}};
-  if (step.server_start.cpu_ns && step.server_end.cpu_ns) {
-    server.update(cpu_json(*step.server_end.cpu_ns - *step.server_start.cpu_ns));
-  }
-  if (step.server_end.rss_bytes) server["rss_bytes"] = *step.server_end.rss_bytes;
-  r["server"] = server;
+  r["generator"] =
+      window_cpu_json(step.self_cpu_end - step.self_cpu_start, window, delivered, receivers);
+  r["server"] = server_window_json(common_.server_pid, step.server_start, step.server_end, window,
+                                   delivered, receivers);
   r["saturated"] = !step.saturation.empty();
   if (!step.saturation.empty()) r["saturation"] = step.saturation;
   return r;
@@ -369,14 +355,7 @@ std::string MessageLoad::step_summary(std::size_t index, const nlohmann::json& s
       s["counts"]["undelivered"].get<std::uint64_t>(), s["generator"][cpu_key].get<double>(), unit,
       s["generator"]["cpu_percent"].get<double>());
   if (steps_.size() > 1) line = fmt::format("step={}/{} ", index + 1, steps_.size()) + line;
-  const auto& server = s["server"];
-  if (server.contains(cpu_key)) {
-    line += fmt::format(" server_cpu={:.1f}us/{} ({:.0f}%)", server[cpu_key].get<double>(), unit,
-                        server["cpu_percent"].get<double>());
-  }
-  if (server.contains("rss_bytes")) {
-    line += " server_rss=" + format_bytes(server["rss_bytes"].get<double>());
-  }
+  line += server_window_summary(s["server"], per_message);
   const auto skipped = s["counts"]["skipped"].get<std::uint64_t>();
   if (skipped > 0) line += fmt::format(" skipped={}", skipped);
   if (!step.drained) line += " (not drained)";

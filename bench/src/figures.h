@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "runtime.h"
+#include "scenario.h"
+
+namespace messenger::bench {
+
+// Figures that every protocol's scenarios report in the same form (WebSocket and XMPP).
+
+/// CPU time over a measured window: seconds, percentage of one core, and per delivery and per
+/// message sent (each message makes `receivers` deliveries: 1 for a 1:1 chat).
+nlohmann::json window_cpu_json(std::int64_t cpu_ns, std::int64_t window_ns, std::uint64_t delivered,
+                               std::uint64_t receivers);
+/// "server": the server's CPU over the window (window_cpu_json, when sampled) and its RSS at the
+/// end.
+nlohmann::json server_window_json(int pid, const ServerSample& start, const ServerSample& end,
+                                  std::int64_t window_ns, std::uint64_t delivered,
+                                  std::uint64_t receivers);
+/// " server_cpu=…us/msg (…%) server_rss=…" from server_window_json's result; per delivery
+/// instead of per message when a message has several receivers.
+std::string server_window_summary(const nlohmann::json& server, bool per_message);
+
+/// What a connect run measured around its burst of logins.
+struct LoginFigures {
+  ConnectReport connect;
+  std::size_t still_open = 0;
+  ServerSample before;
+  ServerSample after_burst;
+  ServerSample idle;
+  std::int64_t self_cpu_burst_ns = 0;
+};
+
+/// Adds "connect", "errors", "generator" and "server" of a connect run to `results`.
+void add_login_json(nlohmann::json& results, int server_pid, const LoginFigures& figures,
+                    const Totals& totals);
+/// "logins=…/s login_p50=… p99=… errors=… bench_cpu=… server_cpu=… server_rss_before=…" from
+/// the results add_login_json filled; `logins` names what was counted (e.g. "resumes").
+std::string login_summary(const nlohmann::json& results, const Totals& totals,
+                          std::string_view logins);
+
+}  // namespace messenger::bench

@@ -1,0 +1,121 @@
+#include "xmpp_scenario.h"
+
+#include <chrono>
+
+#include "proc_stats.h"
+
+namespace messenger::bench {
+
+asio::awaitable<ConnectReport> connect_xmpp_clients(Runtime& runtime, const CommonOptions& options,
+                                                    const XmppTarget& target,
+                                                    const std::vector<Account>& accounts,
+                                                    std::size_t count, XmppObserver* observer,
+                                                    std::vector<XmppPeer>& peers) {
+  ConnectReport report;
+  report.attempted = count;
+  peers.clear();
+  peers.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto client = std::make_shared<XmppClient>(runtime.client_executor(), target);
+    client->set_observer(observer);
+    client->set_tag(i);
+    runtime.keep(client);
+    peers[i].client = client;
+    peers[i].account = &accounts[i % accounts.size()];
+  }
+
+  auto finished = std::make_shared<bool>(false);
+  asio::steady_timer watchdog(co_await asio::this_coro::executor);
+  watchdog.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(options.connect_timeout_s)));
+  watchdog.async_wait([&peers, finished](boost::system::error_code ec) {
+    if (ec || *finished) return;
+    for (auto& peer : peers) {
+      asio::dispatch(peer.client->executor(), [client = peer.client] {
+        if (!client->ready()) client->abort();
+      });
+    }
+  });
+
+  report.started_ns = now_ns();
+  co_await for_each_limited(
+      count, options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
+        const std::int64_t begin = now_ns();
+        const Reply reply =
+            co_await async_xmpp_start(*peers[i].client, *peers[i].account, asio::use_awaitable);
+        Recorder& recorder = Recorder::local();
+        if (reply.ok) {
+          ++report.ready;
+          recorder.record(Latency::login, now_ns() - begin);
+        } else {
+          recorder.error("login: " + reply.code +
+                         (reply.message.empty() ? "" : " (" + reply.message + ")"));
+        }
+      });
+  report.finished_ns = now_ns();
+  *finished = true;
+  watchdog.cancel();
+  co_return report;
+}
+
+asio::awaitable<void> close_xmpp_clients(std::vector<XmppPeer>& peers, double timeout_s) {
+  for (auto& peer : peers) {
+    asio::dispatch(peer.client->executor(), [client = peer.client] { client->close(); });
+  }
+  const auto deadline = now_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
+  while (XmppConnection::live() > 0 && now_ns() < deadline) co_await sleep_ns(10'000'000);
+  if (XmppConnection::live() > 0) {
+    for (auto& peer : peers) {
+      asio::dispatch(peer.client->executor(), [client = peer.client] { client->abort(); });
+    }
+  }
+}
+
+asio::awaitable<SetupReport> register_xmpp_accounts(Runtime& runtime, const CommonOptions& options,
+                                                    const XmppTarget& target,
+                                                    const std::vector<Account>& accounts) {
+  SetupReport report;
+  report.users = accounts.size();
+  const std::int64_t started = now_ns();
+  co_await for_each_limited(
+      accounts.size(), options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
+        auto client = std::make_shared<XmppClient>(runtime.client_executor(), target);
+        runtime.keep(client);
+        const Reply reply = co_await async_xmpp_register(*client, accounts[i], asio::use_awaitable);
+        if (!reply.ok) {
+          ++report.errors["register: " + reply.code +
+                          (reply.message.empty() ? "" : " (" + reply.message + ")")];
+        } else if (reply.message == "exists") {
+          ++report.existed;
+        } else {
+          ++report.created;
+        }
+      });
+  // The registration streams end by themselves; wait (bounded) so the run starts quiet.
+  const std::int64_t deadline = now_ns() + 5'000'000'000;
+  while (XmppConnection::live() > 0 && now_ns() < deadline) co_await sleep_ns(5'000'000);
+  report.seconds = static_cast<double>(now_ns() - started) / 1e9;
+  co_return report;
+}
+
+asio::awaitable<void> pace_sends(double rate, std::int64_t start, std::int64_t end,
+                                 std::int64_t tick_us,
+                                 const std::function<void(std::uint64_t, std::int64_t)>& send) {
+  const double ns_per_message = 1e9 / rate;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::uint64_t scheduled = 0;
+  for (;;) {
+    const std::int64_t now = now_ns();
+    if (now >= end) break;
+    const auto due =
+        static_cast<std::uint64_t>(static_cast<double>(now - start) / ns_per_message) + 1;
+    for (; scheduled < due; ++scheduled) {
+      send(scheduled,
+           start + static_cast<std::int64_t>(static_cast<double>(scheduled) * ns_per_message));
+    }
+    timer.expires_after(std::chrono::microseconds(tick_us));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+}  // namespace messenger::bench
