@@ -26,8 +26,7 @@ asio::awaitable<ConnectReport> connect_xmpp_clients(Runtime& runtime, const Comm
 
   auto finished = std::make_shared<bool>(false);
   asio::steady_timer watchdog(co_await asio::this_coro::executor);
-  watchdog.expires_after(std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(options.connect_timeout_s)));
+  watchdog.expires_after(std::chrono::nanoseconds(seconds_to_ns(options.connect_timeout_s)));
   watchdog.async_wait([&peers, finished](boost::system::error_code ec) {
     if (ec || *finished) return;
     for (auto& peer : peers) {
@@ -38,8 +37,15 @@ asio::awaitable<ConnectReport> connect_xmpp_clients(Runtime& runtime, const Comm
   });
 
   report.started_ns = now_ns();
+  const std::int64_t deadline = report.started_ns + seconds_to_ns(options.connect_timeout_s);
   co_await for_each_limited(
       count, options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
+        if (now_ns() >= deadline) {
+          // As in connect_clients: a login started after the watchdog fired would outlive the
+          // run's timeout (the hang fixed there).
+          Recorder::local().error("login: not started within --connect-timeout");
+          co_return;
+        }
         const std::int64_t begin = now_ns();
         const Reply reply =
             co_await async_xmpp_start(*peers[i].client, *peers[i].account, asio::use_awaitable);
