@@ -32,7 +32,7 @@ XmppLoadScenario::XmppLoadScenario(Runtime& runtime, const CommonOptions& common
 asio::awaitable<void> XmppLoadScenario::run(const std::vector<Account>& accounts) {
   if (!options_.rates.empty()) {
     fatal_ =
-        "--protocol xmpp runs one --rate, not --rates steps (bench/peers/compare.sh steps "
+        "--protocol xmpp runs one --rate, not --rates steps (bench/compare.sh steps "
         "the rates with one run each)";
     co_return;
   }
