@@ -34,7 +34,8 @@ def _quote(text):
 def draw(results, name, png, title):
     """Draws the NAME series (chat-1000, fanout-200, ...) of every server into PNG; returns the
     number of servers drawn."""
-    series = sorted((s for (_, n), s in results.series.items() if n == name and s.steps),
+    series = sorted((s for (_, n), s in results.series.items()
+                     if n == name and any(step.p99 > 0 for step in s.steps)),
                     key=lambda s: order(s.server))
     if not series:
         return 0
@@ -43,14 +44,16 @@ def draw(results, name, png, title):
         plots = []
         for index, s in enumerate(series):
             data = pathlib.Path(work) / f"{index}.dat"
-            data.write_text("".join(f"{step.rate} {max(step.p50, 0.01)} {max(step.p99, 0.01)}\n"
-                                    for step in s.steps))
-            colour = COLOURS[index % len(COLOURS)]
+            # A step with nothing delivered inside its window has no latency to draw.
+            data.write_text("".join(f"{step.rate} {max(step.p50, 0.01)} {step.p99}\n"
+                                    for step in s.steps if step.p99 > 0))
+            colour = COLOURS[order(s.server)[0] % len(COLOURS)]  # one colour per server
             server = _quote(label(s.server))
             plots.append(f"'{data}' using 1:3 with linespoints lc rgb '{colour}' lw 2 pt 7 "
                          f"dt 1 title '{server}: p99'")
             plots.append(f"'{data}' using 1:2 with linespoints lc rgb '{colour}' lw 1 pt 6 "
                          f"dt 2 title '{server}: p50'")
+        plots.append("1000 with lines dt 3 lc rgb '#888888' title 'p99 limit of a clean step (1 s)'")
         script = "\n".join([
             _terminal(),
             f"set output '{png}'",
@@ -61,8 +64,7 @@ def draw(results, name, png, title):
             "set ylabel 'delivery latency (ms, log scale)'",
             "set grid xtics ytics mxtics mytics lc rgb '#dddddd'",
             "set key outside right top",
-            "set arrow from graph 0, first 1000 to graph 1, first 1000 nohead dt 3 lc rgb '#888888'",
-            "set label 'p99 limit of a clean step (1 s)' at graph 0.01, first 1300 tc rgb '#666666'",
+            "set offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04",
             "plot " + ", \\\n     ".join(plots),
             "",
         ])

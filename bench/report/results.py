@@ -84,7 +84,9 @@ def saturation(result, step):
         return step.get("saturation", "saturated") if step["saturated"] else ""
     errors = _error_count(result, step)
     if errors:
-        return f"{errors} errors"
+        kinds = {k: v for k, v in result.get("errors", {}).items() if isinstance(v, int)}
+        top = f" (most: {max(kinds, key=kinds.get)})" if kinds else ""
+        return f"{errors} errors{top}"
     offered = step.get("offered_deliveries_per_s")
     if offered is None:
         config = result["config"]

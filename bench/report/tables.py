@@ -30,7 +30,8 @@ def ms(value):
 
 
 def ratio(ours, peer):
-    if not ours or not peer:
+    # A figure at or below zero (RSS that shrank after a garbage collection) has no ratio.
+    if ours <= 0 or peer <= 0:
         return "n/a"
     r = ours / peer
     return f"{r:.2f}×" if r < 1 else f"{r:.1f}×" if r < 10 else f"{r:,.0f}×"
@@ -126,7 +127,9 @@ def steps_table(results, name):
         for step in s.steps:
             lines.append(_row([
                 label(s.server), num(step.rate), num(step.offered_deliveries),
-                num(step.delivered_per_s), f"{ms(step.p50)} / {ms(step.p99)} / {ms(step.p999)}",
+                num(step.delivered_per_s),
+                f"{ms(step.p50)} / {ms(step.p99)} / {ms(step.p999)}" if step.p99 > 0
+                else "none recorded",
                 f"{num(step.server_cpu_us, 1)} ({step.server_cpu_percent:.0f}%)",
                 num(step.bench_cpu_us, 1), step.saturation or "clean",
             ]))
