@@ -29,6 +29,13 @@ source "$root/bench/server-lib.sh"
 # shellcheck source=bench/compare-servers.sh
 source "$root/bench/compare-servers.sh"
 
+# The command as given, with the settings that came from the environment, for the report.
+invocation=""
+for var in QUICK SERVERS OUT_DIR DOCS BUILD_DIR DURATION WARMUP DRAIN MAX_STEPS BUDGET CONNECTIONS \
+  CHAT_RATES FANOUT_SIZES FANOUT_RATES PEER_STORE; do
+  [[ -n ${!var:-} ]] && invocation+="$var=\"${!var}\" "
+done
+invocation+="bench/compare.sh${*:+ $*}"
 quick=${QUICK:-0}
 servers=${SERVERS:-$SERVER_NAMES}
 out=${OUT_DIR:-}
@@ -108,7 +115,7 @@ trap 'exit 143' TERM INT
 # end: load averages), and one line per bench run (runs.tsv).
 printf '%s\n' "quick=$quick" "servers=$servers" "duration=$duration" "warmup=$warmup" \
   "drain=$drain" "max_steps=$max_steps" "budget=$budget" \
-  "command=${COMPARE_COMMAND:-bench/compare.sh$( ((quick)) && echo ' --quick')}" >"$out/run.env"
+  "command=$invocation" "peer_store=${PEER_STORE:-default}" >"$out/run.env"
 "${report[@]}" meta "$out" start
 printf 'server\tresult\tstart\tseconds\tload_before\tload_after\tstatus\tcommand\n' >"$out/runs.tsv"
 load1() { cut -d ' ' -f 1 /proc/loadavg; }

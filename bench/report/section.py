@@ -180,6 +180,9 @@ def render(out, images, docs_dir, root):
         "prosody-off": "the same without the archive modules (nothing stored)",
     }
     parts += [f"- `{s}`: {describe.get(s, s)}." for s in servers]
+    if env.get("peer_store", "default") != "default":
+        parts += [f"- The peers ran with `PEER_STORE={env['peer_store']}` (their archive and "
+                  "accounts in that store instead of the defaults named above)."]
     parts += [
         "",
         f"Each rate step: {env.get('warmup', '?')} s warm-up, {env.get('duration', '?')} s "
