@@ -260,7 +260,8 @@ run_server() {
 share() {
   case $1 in
     messenger-sqlite) echo 250 ;;
-    messenger-mongo) echo 130 ;;
+    messenger-mongo) echo 180 ;;
+    prosody-*) echo 230 ;;
     *) echo 205 ;;
   esac
 }

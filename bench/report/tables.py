@@ -42,6 +42,17 @@ def ratios(compared, *pairs):
     return [ratio(ours(), peer) if compared else "" for ours, peer in pairs]
 
 
+def bounded(cell, ours, peer):
+    """A clean-rate ratio is a bound when a series ended before it saturated: at least the ratio
+    when ours did not saturate, at most when the peer did not, unknown when neither did."""
+    if not cell or cell == "n/a":
+        return cell
+    ours_open, peer_open = ours.first_saturated() is None, peer.first_saturated() is None
+    if ours_open and peer_open:
+        return f"n/a (neither saturated; {cell} at the ends)"
+    return f"≥ {cell}" if ours_open else f"≤ {cell}" if peer_open else cell
+
+
 def _row(cells):
     return "| " + " | ".join(cells) + " |"
 
@@ -82,7 +93,8 @@ def series_table(results, name):
                     key=lambda s: order(s.server))
     fanout = series[0].scenario == "fanout"
     unit = "delivery" if fanout else "msg"
-    ours = next((s.clean() for s in series if s.server == OURS), None)
+    reference = next((s for s in series if s.server == OURS), None)
+    ours = reference.clean() if reference else None
     lines = [
         _row(["server", "highest clean rate (msg/s)",
               "deliveries/s there" if fanout else "delivered/s there",
@@ -95,7 +107,7 @@ def series_table(results, name):
     for s in series:
         clean, first = s.clean(), s.first_saturated()
         saturated = (f"{num(first.rate)}/s: {first.saturation}" if first
-                     else "none (the steps ended first)")
+                     else "none: the steps (or the time budget) ended first")
         if s.failure and not s.steps:
             lines.append(_row([label(s.server), f"failed: {s.failure}"] + [""] * 7))
             continue
@@ -108,8 +120,8 @@ def series_table(results, name):
             f"{ms(clean.p50)} / {ms(clean.p99)}",
             f"{num(clean.server_cpu_us, 1)} µs ({clean.server_cpu_percent:.0f}%)",
             f"{num(clean.bench_cpu_us, 1)} µs", saturated,
-        ] + ratios(peer, (lambda: ours.rate, clean.rate),
-                   (lambda: ours.server_cpu_us, clean.server_cpu_us))))
+        ] + [bounded(ratio(ours.rate, clean.rate) if peer else "", reference, s)] +
+            ratios(peer, (lambda: ours.server_cpu_us, clean.server_cpu_us))))
     return "\n".join(lines)
 
 
