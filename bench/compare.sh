@@ -100,7 +100,9 @@ else
   duration=${DURATION:-5} warmup=${WARMUP:-1} drain=${DRAIN:-3} max_steps=${MAX_STEPS:-6}
   budget=${BUDGET:-1200}
 fi
-out=${out:-$root/build/compare/$(date +%Y%m%d-%H%M%S)$( ((quick)) && echo -quick)}
+suffix=""
+((quick)) && suffix=-quick
+out=${out:-$root/build/compare/$(date +%Y%m%d-%H%M%S)$suffix}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-compare.XXXXXX")
