@@ -90,6 +90,7 @@ modules:
     max_users_presence: 10000
     history_size: 0
     default_room_options:
+      max_users: 10000
       mam: $([[ $archive == on ]] && echo true || echo false)
 $mam
 YML
