@@ -209,18 +209,18 @@ run_server() {
     prosody-off) chat_from=200 fan_from=2 ;;
   esac
   ((quick)) && fanouts=${fanouts%% *}
-  if [[ $current == prosody-* && -z ${FANOUT_SIZES:-} && $fanouts == *1000* ]]; then
-    # Every MUC join is announced to every occupant: 200 joins took Prosody ~35 s here, 1,000
-    # would be ~25 times that (10^6 presences) for each rate step.
-    fanouts=${fanouts/1000/}
-    not_run fanout-1000 "joining 1,000 occupants to one room means ~10^6 presence stanzas, ~15 min for Prosody here per rate step (200 took ~35 s); FANOUT_SIZES=1000 forces it"
-  fi
   connects=${CONNECTIONS:-$connects} fanouts=${FANOUT_SIZES:-$fanouts}
   local n max=$clients
   for n in $connects $fanouts; do ((n > max)) && max=$n; done
   ((max > users)) && users=$max
   server_deadline=$((SECONDS + budget * $(share "$current") / weights))
   echo "# $current: $(describe_server "$current"); $(date +%T), load $(cut -d ' ' -f 1-3 /proc/loadavg)"
+  if [[ $current == prosody-* && -z ${FANOUT_SIZES:-} && $fanouts == *1000* ]]; then
+    # Every MUC join is announced to every occupant: 200 joins took Prosody ~35 s here, 1,000
+    # would be ~25 times that (10^6 presences) for each rate step.
+    fanouts=${fanouts/1000/}
+    not_run fanout-1000 "joining 1,000 occupants to one room means ~10^6 presence stanzas, ~15 min for Prosody here per rate step (200 took ~35 s); FANOUT_SIZES=1000 forces it"
+  fi
   start_instance "$current" "$work/$current" "$out/$current/state.json"
   if [[ $INSTANCE_KIND == messenger ]]; then
     bench_run setup 600 setup --users "$users" --admin-password "$BENCH_ADMIN_PASSWORD" \
