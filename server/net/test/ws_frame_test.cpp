@@ -43,7 +43,7 @@ TEST(WsFrame, FramesAppendOneAfterAnother) {
   EXPECT_EQ(out, std::string("already\x81\x01"
                              "a\x81\x02"
                              "bc",
-                             13));
+                             14));
 }
 
 }  // namespace
