@@ -1,7 +1,5 @@
 #include "websocket_session.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -13,14 +11,19 @@
 #include "messenger/protocol/codec.h"
 #include "metrics.h"
 #include "service.h"
+#include "shared_write_stream.h"
 #include "token_bucket.h"
+#include "ws_frame.h"
 
 namespace messenger::net {
 namespace {
 
 using protocol::CloseCode;
 using service::Frame;
-using TcpCork = asio::detail::socket_option::boolean<IPPROTO_TCP, TCP_CORK>;
+
+// Enough for every frame of a typical group commit in one write; small enough that a long queue
+// is not duplicated into one buffer.
+constexpr std::size_t kMaxBurstBytes = 256 * 1024;
 
 constexpr std::string_view kBinaryNotSupported =
     R"({"type":"error","id":null,"code":"bad_request",)"
@@ -73,7 +76,8 @@ class WebsocketSession final : public service::Connection,
   void send_all(std::vector<Frame> frames) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), frames = std::move(frames)]() {
       self->guard([&] {
-        for (const auto& frame : frames) self->enqueue(frame);
+        for (const auto& frame : frames) self->push(frame);
+        self->write_queued();  // the whole batch leaves in one write
       });
     });
   }
@@ -172,6 +176,16 @@ class WebsocketSession final : public service::Connection,
   }
 
   void enqueue(const Frame& frame) {
+    push(frame);
+    write_queued();
+  }
+
+  void write_queued() {
+    if (!writing_ && !queue_.empty()) do_write();
+  }
+
+  /// Queues a frame without starting a write; write_queued() sends what is queued.
+  void push(const Frame& frame) {
     if (!open_ || close_requested_ || ended_ || !frame) {
       return;
     }
@@ -184,9 +198,6 @@ class WebsocketSession final : public service::Connection,
     }
     queued_bytes_ += frame->size();
     queue_.push_back(frame);
-    if (!writing_) {
-      do_write();
-    }
   }
 
   void too_slow() {
@@ -199,21 +210,38 @@ class WebsocketSession final : public service::Connection,
   }
 
   void do_write() {
-    // Beast writes each message with its own sendmsg; with TCP_NODELAY each would also be its
-    // own segment, with its own trip through the loopback or network stack. While more than one
-    // frame is waiting, the socket is corked so that the burst leaves as few full segments, and
-    // uncorked (which sends the rest at once) when the queue is empty.
-    if (!corked_ && queue_.size() > 1) set_cork(true);
-    writing_ = std::move(queue_.front());
-    queue_.pop_front();
-    queued_bytes_ -= writing_->size();
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*writing_), beast::bind_front_handler(&WebsocketSession::on_write,
-                                                                       this->shared_from_this()));
+    // Beast would write each message with its own write operation and sendmsg; the frames are
+    // encoded here instead and everything queued leaves in one write through the shared layer,
+    // which keeps Beast's own control frames (pong, ping, close) whole and in order beside it.
+    if (!ws_.is_open()) {  // Beast began or finished a close: no data frame may follow it
+      queue_.clear();
+      queued_bytes_ = 0;
+      return;
+    }
+    // At least one frame, then frames while the burst stays under its bound, so that a long
+    // queue is not copied whole (the queue's own bound is what limits a slow reader).
+    std::size_t count = 0;
+    std::size_t size = 0;
+    for (const auto& frame : queue_) {
+      if (count > 0 && size + text_frame_size(frame->size()) > kMaxBurstBytes) break;
+      size += text_frame_size(frame->size());
+      ++count;
+    }
+    burst_.reserve(size);
+    for (std::size_t i = 0; i < count; ++i) {
+      append_text_frame(burst_, *queue_.front());
+      queued_bytes_ -= queue_.front()->size();
+      queue_.pop_front();
+    }
+    writing_ = true;
+    asio::async_write(
+        ws_.next_layer(), asio::buffer(burst_),
+        beast::bind_front_handler(&WebsocketSession::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
-    writing_.reset();
+    writing_ = false;
+    std::string().swap(burst_);  // an idle connection keeps no burst buffer
     if (ec) {
       spdlog::debug("ws.write_failed {} error=\"{}\"", log_, ec.message());
       hard_close();
@@ -224,7 +252,6 @@ class WebsocketSession final : public service::Connection,
         do_write();
         return;
       }
-      if (corked_) set_cork(false);
       if (close_requested_ && !close_started_) start_close();
     });
   }
@@ -264,12 +291,6 @@ class WebsocketSession final : public service::Connection,
     });
   }
 
-  void set_cork(bool on) {
-    corked_ = on;
-    beast::error_code ignored;  // only an optimisation: without it frames just go one by one
-    beast::get_lowest_layer(ws_).socket().set_option(TcpCork(on), ignored);
-  }
-
   void hard_close() {
     beast::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws_).socket();
@@ -302,7 +323,7 @@ class WebsocketSession final : public service::Connection,
     context_.registry.remove(id_, this);
   }
 
-  websocket::stream<Stream> ws_;
+  websocket::stream<SharedWriteStream<Stream>> ws_;
   SessionContext& context_;
   const std::int64_t id_;
   const std::string log_;     // "conn=7 remote=10.0.0.5:51234", prefix of every log line
@@ -311,9 +332,10 @@ class WebsocketSession final : public service::Connection,
   TokenBucket bucket_;
   beast::flat_buffer read_buffer_;
 
-  std::deque<Frame> queue_;  // waiting frames, not counting the one being written
+  std::deque<Frame> queue_;  // waiting frames, not counting those being written
   std::size_t queued_bytes_ = 0;
-  Frame writing_;  // the frame of the one async_write in flight, if any
+  std::string burst_;     // the encoded frames of the one write in flight
+  bool writing_ = false;  // a write of burst_ is in flight
 
   websocket::close_reason close_reason_;
   bool open_ = false;                // the upgrade completed
@@ -322,7 +344,6 @@ class WebsocketSession final : public service::Connection,
   bool close_requested_ = false;     // no more frames are accepted
   bool close_started_ = false;       // async_close was called
   bool ended_ = false;
-  bool corked_ = false;  // TCP_CORK is set while a burst of frames is being written
 };
 
 }  // namespace

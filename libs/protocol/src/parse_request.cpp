@@ -9,6 +9,7 @@
 #include "messenger/protocol/codec.h"
 #include "request_id.h"
 #include "request_types.h"
+#include "send_reader.h"
 #include "utf8.h"
 
 namespace messenger::protocol {
@@ -314,13 +315,19 @@ ParsedRequest parse_checked(std::string_view frame, const Limits& limits) {
 
 }  // namespace
 
-ParsedRequest parse_request(std::string_view frame, const Limits& limits) {
+ParsedRequest detail::parse_request_tree(std::string_view frame, const Limits& limits) {
   try {
     return parse_checked(frame, limits);
   } catch (const nlohmann::json::exception&) {
     // Not expected after a successful parse; kept so that no input can throw out of here.
     return fail("null", Errc::bad_request, "malformed request");
   }
+}
+
+ParsedRequest parse_request(std::string_view frame, const Limits& limits) {
+  // Most frames are msg.send: read those without a JSON tree; the tree reads everything else.
+  if (auto send = detail::read_send_directly(frame, limits)) return std::move(*send);
+  return detail::parse_request_tree(frame, limits);
 }
 
 }  // namespace messenger::protocol

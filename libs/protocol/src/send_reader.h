@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "messenger/protocol/codec.h"
+#include "messenger/protocol/limits.h"
+
+namespace messenger::protocol::detail {
+
+/// Reads a `msg.send` request without building a JSON tree: the one request every message
+/// brings, parsed on the IO thread. It takes only well-formed, valid requests of the plain
+/// shape clients send (the fields id, type, conversation_id, client_msg_id and text, each once,
+/// in any order; strings with at most the short escapes; no other field) and returns nullopt for
+/// anything else, which parse_request_tree() then reads. So every error, every unusual shape
+/// and every other request type keeps the tree's exact behaviour and message; what this returns
+/// equals what the tree returns for the same bytes (protocol_test checks both on the same inputs).
+std::optional<ParsedRequest> read_send_directly(std::string_view frame, const Limits& limits);
+
+/// parse_request() through the nlohmann tree only.
+ParsedRequest parse_request_tree(std::string_view frame, const Limits& limits);
+
+}  // namespace messenger::protocol::detail

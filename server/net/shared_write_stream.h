@@ -1,0 +1,173 @@
+#pragma once
+
+// Included only by websocket_session.cpp (it needs Beast; see beast.h).
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "beast.h"
+
+namespace messenger::net {
+
+/// A stream layer under Beast's websocket stream that lets two writers share one connection:
+/// Beast, for its control frames (pong, keep-alive ping, close), and the session, which encodes
+/// its server-to-client text frames itself so that a whole burst of them leaves in one write
+/// (one syscall, one TLS record run) instead of one Beast write operation and one sendmsg each.
+///
+/// Writes from the two never interleave: each async_write_some takes its whole buffer sequence
+/// and completes only once those bytes were written to the next layer. A write that arrives while
+/// another is in flight is joined with the others that arrive meanwhile into the next single
+/// write, in arrival order. Beast keeps at most one write of its own outstanding and so does the
+/// session, so what this layer holds is bounded by one burst and one control frame: a reader that
+/// does not read holds up both writers, and the session's own send-queue bound applies as before.
+///
+/// Reads go straight to the next layer. Every member runs on the connection's strand.
+template <typename Next>
+class SharedWriteStream {
+ public:
+  using executor_type = typename Next::executor_type;
+  using next_layer_type = Next;
+
+  explicit SharedWriteStream(Next&& next) : next_(std::move(next)), flushed_(next_.get_executor()) {
+    flushed_.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  Next& next_layer() noexcept { return next_; }
+  const Next& next_layer() const noexcept { return next_; }
+
+  // The result types are spelled out: Beast's stream concept checks instantiate only the
+  // declarations (with archetype handlers), never the bodies.
+  template <typename MutableBuffers, typename Handler>
+  BOOST_BEAST_ASYNC_RESULT2(Handler)
+  async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    return next_.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+
+  template <typename ConstBuffers, typename Handler>
+  BOOST_BEAST_ASYNC_RESULT2(Handler)
+  async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    return asio::async_compose<Handler, void(beast::error_code, std::size_t)>(
+        WriteOp<ConstBuffers>{*this, buffers}, handler, next_.get_executor());
+  }
+
+ private:
+  /// Appends the caller's bytes, starts a write when none is in flight, then waits (on the
+  /// timer that each finished write cancels) until the write carrying those bytes finished.
+  template <typename ConstBuffers>
+  struct WriteOp {
+    SharedWriteStream& stream;
+    ConstBuffers buffers;
+    std::uint64_t generation = 0;  // the write that carries these bytes; 0 until appended
+    std::size_t size = 0;
+
+    template <typename Self>
+    void operator()(Self& self, beast::error_code /*timer*/ = {}) {
+      if (generation == 0) {
+        size = beast::buffer_bytes(buffers);
+        generation = stream.append(buffers);
+      }
+      if (stream.written_ < generation) {
+        stream.flushed_.async_wait(std::move(self));  // never completes before this returns
+        return;
+      }
+      self.complete(stream.error_for(generation), size);
+    }
+  };
+
+  /// Returns the number of the write that will carry the bytes. With no write in flight they
+  /// are written straight from the caller's buffers (valid until its handler runs); otherwise
+  /// they are copied to join the next write.
+  template <typename ConstBuffers>
+  std::uint64_t append(const ConstBuffers& buffers) {
+    if (!writing_) {
+      ++started_;
+      writing_ = true;
+      if (error_) {
+        fail_later();
+      } else {
+        asio::async_write(next_, buffers,
+                          [this](beast::error_code ec, std::size_t /*bytes*/) { on_written(ec); });
+      }
+      return started_;
+    }
+    const std::size_t at = pending_.size();
+    const std::size_t size = beast::buffer_bytes(buffers);
+    pending_.resize(at + size);
+    asio::buffer_copy(asio::buffer(pending_.data() + at, size), buffers);
+    return started_ + 1;
+  }
+
+  void start_write() {
+    ++started_;
+    writing_ = true;
+    in_flight_.swap(pending_);
+    pending_.clear();
+    if (error_) {
+      fail_later();
+      return;
+    }
+    asio::async_write(next_, asio::buffer(in_flight_),
+                      [this](beast::error_code ec, std::size_t /*bytes*/) { on_written(ec); });
+  }
+
+  /// The connection already failed: the bytes of this write can never be written; their writers
+  /// fail, not from inside their initiating call.
+  void fail_later() {
+    asio::post(next_.get_executor(), [this] { on_written(error_); });
+  }
+
+  // `this` stays valid in the handlers above: the writers waiting for this write hold the
+  // session that owns this layer, and none of them completes before this runs.
+  void on_written(beast::error_code ec) {
+    writing_ = false;
+    ++written_;
+    in_flight_.clear();
+    if (ec && !error_) {
+      error_ = ec;
+      failed_from_ = written_;
+    }
+    // An idle connection keeps no buffer: bursts are rare per connection, memory per
+    // connection is not.
+    if (pending_.empty()) {
+      std::string().swap(in_flight_);
+    } else {
+      start_write();
+    }
+    flushed_.cancel();  // wakes every waiting writer; each checks whether its write finished
+  }
+
+  [[nodiscard]] beast::error_code error_for(std::uint64_t generation) const {
+    return error_ && generation >= failed_from_ ? error_ : beast::error_code{};
+  }
+
+  Next next_;
+  asio::steady_timer flushed_;  // never expires; cancelled after each write to wake the writers
+  std::string pending_;         // bytes taken while a write is in flight, for the next write
+  std::string in_flight_;       // the bytes of the write in flight when they were copied
+  bool writing_ = false;
+  std::uint64_t started_ = 0;  // writes started so far; the next one is started_ + 1
+  std::uint64_t written_ = 0;  // writes finished so far
+  beast::error_code error_;    // the first failed write's error; every later write fails too
+  std::uint64_t failed_from_ = std::numeric_limits<std::uint64_t>::max();
+};
+
+// The WebSocket close handshake ends with a teardown of the next layer, found by argument-
+// dependent lookup: this layer holds nothing once its writers completed, so it only forwards.
+
+template <typename Next>
+void teardown(beast::role_type role, SharedWriteStream<Next>& stream, beast::error_code& ec) {
+  using websocket::teardown;
+  teardown(role, stream.next_layer(), ec);
+}
+
+template <typename Next, typename TeardownHandler>
+void async_teardown(beast::role_type role, SharedWriteStream<Next>& stream,
+                    TeardownHandler&& handler) {
+  using websocket::async_teardown;
+  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+}
+
+}  // namespace messenger::net

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace messenger::net {
+
+/// Appends one complete server-to-client WebSocket text frame (RFC 6455 section 5.2: FIN set,
+/// opcode 1, no mask, no extension) carrying `payload` to `out`. The session writes its frames
+/// this way so that a burst of them leaves in one write; permessage-deflate is never negotiated,
+/// so no frame needs more than this header.
+void append_text_frame(std::string& out, std::string_view payload);
+
+/// The size append_text_frame adds for a payload of `payload_size` bytes.
+std::size_t text_frame_size(std::size_t payload_size);
+
+}  // namespace messenger::net
