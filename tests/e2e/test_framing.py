@@ -15,16 +15,22 @@ def request_bytes(rid, rtype="hello", **fields):
     return json.dumps(body).encode()
 
 
-def read_replies(raw, count):
-    """The next `count` replies by id; pongs are collected apart."""
-    replies, pongs = {}, []
-    while len(replies) < count:
+def read_replies(raw, count, nulls=0):
+    """Replies until `count` distinct request ids and `nulls` replies with id null (errors for
+    frames that have no id) have come; pongs are collected apart. Returns ({id: reply}, pongs)."""
+    replies, pongs, null_replies = {}, [], []
+    while len(replies) < count or len(null_replies) < nulls:
         opcode, payload = raw.recv_frame()
         if opcode == OP_PONG:
             pongs.append(payload)
         elif opcode == OP_TEXT:
             msg = json.loads(payload)
-            replies[msg.get("id")] = msg
+            if msg.get("id") is None:
+                null_replies.append(msg)
+            else:
+                replies[msg["id"]] = msg
+    if null_replies:
+        replies[None] = null_replies
     return replies, pongs
 
 
@@ -64,9 +70,9 @@ def test_messages_cut_and_pipelined_in_every_way_are_read_whole(server):
         burst = b"".join(RawWs.frame_bytes(OP_TEXT, request_bytes(10 + i, "user.me"))
                          + RawWs.frame_bytes(OP_TEXT, b"") for i in range(20))
         raw.sock.sendall(burst)
-        replies, _ = read_replies(raw, 21)  # 20 replies by id, the empty ones share id None
+        replies, _ = read_replies(raw, 20, nulls=20)  # the empty messages' errors have no id
         assert all(replies[10 + i]["code"] == "not_authenticated" for i in range(20)), replies
-        assert replies[None]["code"] == "invalid_json", replies[None]
+        assert [e["code"] for e in replies[None]] == ["invalid_json"] * 20, replies[None]
 
         # A message larger than any buffer the server keeps, after all that.
         big = request_bytes(99, "hello")[:-1] + b', "pad": "' + b"p" * 40000 + b'"}'
