@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "messenger/storage/mongo_store.h"
 #include "messenger/storage/sqlite_store.h"
 #include "metrics.h"
+#include "open_files.h"
 #include "server.h"
 #include "service.h"
 
@@ -39,6 +41,27 @@ void setup_logging(const std::string& level) {
 
 std::string host_for_url(const std::string& address) {
   return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+/// Connections below this many open files are few enough to be worth a warning at startup.
+constexpr std::uint64_t kFewOpenFiles = 4096;
+
+/// One descriptor per connection: take the whole hard limit the administrator allows.
+void raise_open_files() {
+  auto limit = server::raise_open_file_limit();
+  if (!limit.ok()) {
+    spdlog::warn("server.open_files error=\"{}\"", limit.error().message);
+    return;
+  }
+  spdlog::info("server.open_files soft={} hard={} soft_before={}", limit->soft,
+               limit->hard_unlimited ? std::string("unlimited") : std::to_string(limit->hard),
+               limit->soft_before);
+  if (limit->soft < kFewOpenFiles) {
+    spdlog::warn(
+        "server.open_files_low soft={}: about that many connections at most; raise the hard "
+        "limit (ulimit -Hn, LimitNOFILE= in a systemd unit)",
+        limit->soft);
+  }
 }
 
 int fail(const std::string& message) {
@@ -135,6 +158,7 @@ int run_migrate(const server::MigrateOptions& options) {
 
 int run_server(server::Settings settings) {
   setup_logging(settings.log_level);
+  raise_open_files();
   // Block the stop signals in every thread (threads inherit the mask) before any is started;
   // main waits for them with sigwait.
   sigset_t stop_signals;

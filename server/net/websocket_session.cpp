@@ -128,7 +128,27 @@ class WebsocketSession final : public service::Connection,
     do_read();
   }
 
+  // An idle connection holds no message buffer. A read of zero bytes waits for the next message
+  // to begin: Beast reads its frame header (and any control frames before it) into the stream's
+  // own fixed buffer. Only then does read_buffer_ get memory, sized to the payload, and it is
+  // released once the message is handled. (Reading with the buffer directly would make Beast
+  // reserve 1.5 KiB in it for as long as the connection is idle, i.e. for most of its life.)
   void do_read() {
+    // Not a null pointer: Beast's UTF-8 check does arithmetic on it even for zero bytes.
+    ws_.async_read_some(
+        asio::mutable_buffer(&no_bytes_, 0),
+        beast::bind_front_handler(&WebsocketSession::on_message_begun, this->shared_from_this()));
+  }
+
+  void on_message_begun(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) {
+      end(ec);
+      return;
+    }
+    if (ws_.is_message_done()) {  // an empty message: there is no payload to read
+      on_read(ec, 0);
+      return;
+    }
     ws_.async_read(read_buffer_,
                    beast::bind_front_handler(&WebsocketSession::on_read, this->shared_from_this()));
   }
@@ -139,7 +159,8 @@ class WebsocketSession final : public service::Connection,
       return;
     }
     guard([&] { handle_message(); });
-    read_buffer_.consume(read_buffer_.size());
+    read_buffer_.clear();
+    read_buffer_.shrink_to_fit();
     do_read();
   }
 
@@ -330,7 +351,8 @@ class WebsocketSession final : public service::Connection,
   const std::string remote_;  // address only, for per-address throttling in the Service
   asio::steady_timer grace_timer_;
   TokenBucket bucket_;
-  beast::flat_buffer read_buffer_;
+  beast::flat_buffer read_buffer_;  // the payload of the message being read; empty when idle
+  char no_bytes_ = 0;               // where the zero-byte read that awaits a message points
 
   std::deque<Frame> queue_;  // waiting frames, not counting those being written
   std::size_t queued_bytes_ = 0;

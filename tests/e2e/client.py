@@ -396,6 +396,11 @@ class RawWs:
         self._ids = itertools.count(1)
 
     def send_frame(self, opcode, payload, fin=True):
+        self.sock.sendall(self.frame_bytes(opcode, payload, fin))
+
+    @staticmethod
+    def frame_bytes(opcode, payload, fin=True):
+        """One masked client frame, as sent on the wire."""
         header = bytes([(0x80 if fin else 0) | opcode])
         n = len(payload)
         if n < 126:
@@ -407,7 +412,7 @@ class RawWs:
         mask = os.urandom(4)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if n < 4096 else \
             _mask_fast(payload, mask)
-        self.sock.sendall(header + mask + masked)
+        return header + mask + masked
 
     def send_json(self, obj):
         self.send_frame(OP_TEXT, json.dumps(obj).encode())

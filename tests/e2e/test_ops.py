@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import re
+import resource
 import signal
 import socket
 import ssl
@@ -388,3 +389,29 @@ async def test_concurrent_sends_share_group_commits(server):
     assert commits < sent, f"{commits} commits for {sent} concurrent sends: no group commit"
     assert singles < commits, "some commits should hold more than one request"
     await close_all(*clients)
+
+
+def test_server_raises_its_open_file_limit_to_the_hard_limit(server_factory):
+    """Each connection holds a descriptor: a server started with a low soft limit raises it to
+    the hard limit (and logs it), so that more connections than that soft limit all come up."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low, connections = 128, 200
+    if hard == resource.RLIM_INFINITY or hard < 2 * connections:
+        pytest.skip(f"needs a finite hard open file limit of at least {2 * connections}")
+    # The server inherits the limit of this process; restored as soon as it has started.
+    resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+    try:
+        srv = server_factory(["--log-level", "info"])
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    line = re.search(r"server\.open_files soft=(\d+) hard=(\d+) soft_before=(\d+)",
+                     srv.stderr_text())
+    assert line, srv.stderr_text()[-2000:]
+    assert (int(line.group(1)), int(line.group(2)), int(line.group(3))) == (hard, hard, low)
+
+    async def connect_many():
+        clients = await asyncio.gather(*(connect(srv) for _ in range(connections)))
+        await close_all(*clients)
+        return len(clients)
+
+    assert run(connect_many()) == connections
