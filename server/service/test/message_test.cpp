@@ -52,10 +52,11 @@ TEST_F(MessageTest, SeqIsContiguousAndRetriesAreNotDuplicated) {
     json reply = send(i % 2 ? alice : bob, "m" + std::to_string(i), "text " + std::to_string(i));
     EXPECT_EQ(reply["result"]["message"]["seq"], i);
   }
+  EXPECT_EQ(events(bob, "message.new").size(), 3u);  // alice's 1, 3 and 5
   json retry = send(alice, "m1", "text 1");
   EXPECT_EQ(retry["result"]["duplicate"], true);
   EXPECT_EQ(retry["result"]["message"]["seq"], 1);
-  EXPECT_EQ(events(bob, "message.new").size(), 5u);  // none for the retry
+  EXPECT_TRUE(events(bob, "message.new").empty());  // none for the retry
   // The retry took no seq.
   EXPECT_EQ(send(bob, "m6", "text 6")["result"]["message"]["seq"], 6);
   json history = ok(bob, {{"type", "msg.history"}, {"conversation_id", conversation}});
