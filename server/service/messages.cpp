@@ -9,21 +9,20 @@ namespace messenger::service {
 
 Status Service::Impl::handle(const RequestContext& ctx, const protocol::SendMessage& r) {
   const UserId me = caller(ctx);
-  // A retry of a message that is already stored gets that message back, whatever happened to
-  // the conversation since.
-  auto existing = store_.find_message_by_client_id(me, r.client_msg_id);
-  if (!existing.ok()) return existing.error();
-  if (existing.value()) {
-    reply(ctx, protocol::MessageResult{std::move(*existing.value()), true});
-    return core::Ok{};
-  }
+  // Insert first: a retry is rare, so the store's unique (sender, client_msg_id) constraint finds
+  // it (Errc::conflict, nothing written, no seq taken) instead of a lookup before every send.
   auto conversation = load_membership(ctx, r.conversation_id);
-  if (!conversation.ok()) return conversation.error();
-  if (conversation->archived) return Error{Errc::archived, "the conversation is archived"};
+  if (!conversation.ok()) return retry_or(ctx, me, r.client_msg_id, conversation.error());
+  if (conversation->archived) {
+    return retry_or(ctx, me, r.client_msg_id,
+                    Error{Errc::archived, "the conversation is archived"});
+  }
   const storage::NewMessage incoming{r.conversation_id, me, r.client_msg_id, r.text,
                                      clock_.now_ms()};
   auto stored = store_.append_messages(std::span(&incoming, 1));
-  if (!stored.ok()) return check_storage(stored.error());
+  if (!stored.ok()) {
+    return retry_or(ctx, me, r.client_msg_id, check_storage(stored.error()).error());
+  }
   const core::Message& message = stored->front();
   count_message_stored();
 
@@ -35,6 +34,18 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::SendMess
                 ctx.connection_id);
   count_delivery(outputs_size() - before);
   reply(ctx, protocol::MessageResult{message, false});
+  return core::Ok{};
+}
+
+Status Service::Impl::retry_or(const RequestContext& ctx, UserId sender,
+                               std::string_view client_msg_id, const Error& error) {
+  // A retry of a message that is already stored gets that message back, whatever happened to
+  // the conversation since (the sender may have left it, or it may be archived now).
+  if (error.code == Errc::unavailable || error.code == Errc::internal) return error;
+  auto existing = store_.find_message_by_client_id(sender, client_msg_id);
+  if (!existing.ok()) return check_storage(existing.error());
+  if (!existing.value()) return error;
+  reply(ctx, protocol::MessageResult{std::move(*existing.value()), true});
   return core::Ok{};
 }
 

@@ -95,6 +95,10 @@ class Service::Impl {
   Status handle(const RequestContext& ctx, const protocol::RemoveMember& r);
   Status handle(const RequestContext& ctx, const protocol::Archive& r);
   Status handle(const RequestContext& ctx, const protocol::SendMessage& r);
+  /// When `error` refused a msg.send, a message the sender already stored under client_msg_id
+  /// is the reply instead (a retry); otherwise `error` stands.
+  Status retry_or(const RequestContext& ctx, UserId sender, std::string_view client_msg_id,
+                  const Error& error);
   Status handle(const RequestContext& ctx, const protocol::GetHistory& r);
   Status handle(const RequestContext& ctx, const protocol::SyncChanges& r);
   Status handle(const RequestContext& ctx, const protocol::EditMessage& r);

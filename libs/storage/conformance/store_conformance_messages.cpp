@@ -99,6 +99,29 @@ TEST_P(StoreConformance, SameClientIdTwiceFromOneSenderIsConflict) {
   EXPECT_EQ(seqs(expect_ok(store().history(team.id, {}))), Seqs{1});
 }
 
+// The service sends first and looks the client id up only on this conflict, so the refused
+// duplicate must take no seq or rev and must leave the rest of the unit of work to commit.
+TEST_P(StoreConformance, DuplicateClientIdInsideUnitTakesNoSeqAndKeepsTheUnit) {
+  const auto alice = add_user("alice");
+  const auto team = add_conversation(ConversationKind::group, "team", alice.id);
+  const auto first = send_one(team.id, alice.id, "first");
+  const NewMessage retry{team.id, alice.id, first.client_msg_id, "first again", tick()};
+  expect_ok(store().begin());
+  const auto second = send_one(team.id, alice.id, "second");
+  EXPECT_EQ(code_of(store().append_messages({&retry, 1})), "conflict");
+  const auto third = send_one(team.id, alice.id, "third");
+  expect_ok(store().commit());
+
+  EXPECT_EQ(second.seq, Seq(2));
+  EXPECT_EQ(third.seq, Seq(3));
+  EXPECT_EQ(third.rev, Rev(3));
+  EXPECT_EQ(reload(team.id).last_seq, Seq(3));
+  EXPECT_EQ(reload(team.id).last_rev, Rev(3));
+  const auto original = expect_ok(store().find_message_by_client_id(alice.id, first.client_msg_id));
+  ASSERT_TRUE(original.has_value());
+  EXPECT_EQ(fields(*original), fields(first));
+}
+
 TEST_P(StoreConformance, AppendToMissingConversationFails) {
   const auto alice = add_user("alice");
   const auto team = add_conversation(ConversationKind::group, "team", alice.id);

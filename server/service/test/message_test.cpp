@@ -52,12 +52,58 @@ TEST_F(MessageTest, SeqIsContiguousAndRetriesAreNotDuplicated) {
     json reply = send(i % 2 ? alice : bob, "m" + std::to_string(i), "text " + std::to_string(i));
     EXPECT_EQ(reply["result"]["message"]["seq"], i);
   }
+  EXPECT_EQ(events(bob, "message.new").size(), 3u);  // alice's 1, 3 and 5
   json retry = send(alice, "m1", "text 1");
   EXPECT_EQ(retry["result"]["duplicate"], true);
   EXPECT_EQ(retry["result"]["message"]["seq"], 1);
+  EXPECT_TRUE(events(bob, "message.new").empty());  // none for the retry
+  // The retry took no seq.
+  EXPECT_EQ(send(bob, "m6", "text 6")["result"]["message"]["seq"], 6);
   json history = ok(bob, {{"type", "msg.history"}, {"conversation_id", conversation}});
-  ASSERT_EQ(history["messages"].size(), 5u);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(history["messages"][i]["seq"], i + 1);
+  ASSERT_EQ(history["messages"].size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(history["messages"][i]["seq"], i + 1);
+}
+
+TEST_F(MessageTest, RetryGetsTheStoredMessageEvenWhereTheSenderCannotSendNow) {
+  send(alice, "m1", "hello");
+  json retry = call(alice, {{"type", "msg.send"},
+                            {"conversation_id", 999999},
+                            {"client_msg_id", "m1"},
+                            {"text", "hello"}});
+  ASSERT_EQ(retry["type"], "result");
+  EXPECT_EQ(retry["result"]["duplicate"], true);
+  EXPECT_EQ(retry["result"]["message"]["conversation_id"], conversation);
+  EXPECT_EQ(retry["result"]["message"]["seq"], 1);
+  // Without a stored message the refusal stands.
+  EXPECT_EQ(error_code(alice, {{"type", "msg.send"},
+                               {"conversation_id", 999999},
+                               {"client_msg_id", "m2"},
+                               {"text", "hello"}}),
+            "not_found");
+}
+
+TEST_F(MessageTest, SameClientIdTwiceInOneBatchIsStoredOnce) {
+  for (int i = 0; i < 2; ++i) {
+    json request = {{"type", "msg.send"},
+                    {"id", i},
+                    {"conversation_id", conversation},
+                    {"client_msg_id", "twice"},
+                    {"text", "once"}};
+    auto parsed = protocol::parse_request(request.dump(), config_.limits);
+    ASSERT_TRUE(parsed.body.ok());
+    service_->request(alice.id, protocol::Request{parsed.id, std::move(parsed.body.value())});
+  }
+  service_->run_until_idle();
+  std::vector<json> results;
+  for (const auto& frame : alice.conn->frames) {
+    if (frame["type"] == "result") results.push_back(frame["result"]);
+  }
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["duplicate"], false);
+  EXPECT_EQ(results[1]["duplicate"], true);
+  EXPECT_EQ(results[1]["message"]["seq"], 1);
+  EXPECT_EQ(events(bob, "message.new").size(), 1u);
+  EXPECT_EQ(send(alice, "next", "next")["result"]["message"]["seq"], 2);
 }
 
 TEST_F(MessageTest, ManySendsInOneBatchShareOneCommit) {
