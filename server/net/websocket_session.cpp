@@ -25,6 +25,10 @@ using service::Frame;
 // is not duplicated into one buffer.
 constexpr std::size_t kMaxBurstBytes = 256 * 1024;
 
+// What a read of a fragmented message asks for at least; a final frame's read asks for exactly
+// the bytes its header announced.
+constexpr std::size_t kMinPayloadRead = 512;
+
 constexpr std::string_view kBinaryNotSupported =
     R"({"type":"error","id":null,"code":"bad_request",)"
     R"("message":"binary frames are not supported; send JSON text frames"})";
@@ -145,12 +149,34 @@ class WebsocketSession final : public service::Connection,
       end(ec);
       return;
     }
-    if (ws_.is_message_done()) {  // an empty message: there is no payload to read
-      on_read(ec, 0);
+    read_payload();
+  }
+
+  // Reads the rest of the message into read_buffer_, sized by what its frame header announced.
+  // Not ws_.async_read: between two of its reads Beast's close handshake may drain the message's
+  // remaining bytes, after which its size hint asserts (Boost 1.74); here the hint is asked for
+  // only while the stream is open.
+  void read_payload() {
+    if (ws_.is_message_done()) {
+      on_read({}, 0);
       return;
     }
-    ws_.async_read(read_buffer_,
-                   beast::bind_front_handler(&WebsocketSession::on_read, this->shared_from_this()));
+    if (!ws_.is_open()) {  // closing: this read ends with operation_aborted once the close did
+      do_read();
+      return;
+    }
+    ws_.async_read_some(
+        read_buffer_.prepare(ws_.read_size_hint(kMinPayloadRead)),
+        beast::bind_front_handler(&WebsocketSession::on_payload, this->shared_from_this()));
+  }
+
+  void on_payload(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+      end(ec);
+      return;
+    }
+    read_buffer_.commit(bytes);
+    read_payload();
   }
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
