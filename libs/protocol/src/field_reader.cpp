@@ -85,6 +85,18 @@ core::Status FieldReader::integer(std::string_view key, int& out, int min, int m
   return core::Ok{};
 }
 
+std::size_t StringRule::length_of(std::string_view text) const {
+  return unit == Unit::bytes ? text.size() : count_code_points(text);
+}
+
+StringRule message_text_rule(const Limits& limits) {
+  return {1, limits.max_text_bytes, StringRule::Unit::bytes, core::Errc::too_large};
+}
+
+StringRule client_msg_id_rule(const Limits& limits) {
+  return {1, limits.max_client_msg_id_chars};
+}
+
 core::Status FieldReader::string(std::string_view key, std::string& out, const StringRule& rule,
                                  Need need) const {
   const Json* value = find(key);
@@ -94,9 +106,8 @@ core::Status FieldReader::string(std::string_view key, std::string& out, const S
   }
   if (!value->is_string()) return error(key, "must be a string");
   const auto& text = value->get_ref<const std::string&>();
-  const bool bytes = rule.unit == StringRule::Unit::bytes;
-  const std::size_t length = bytes ? text.size() : count_code_points(text);
-  const char* unit = bytes ? " bytes" : " characters";
+  const std::size_t length = rule.length_of(text);
+  const char* unit = rule.unit == StringRule::Unit::bytes ? " bytes" : " characters";
   if (length < rule.min) {
     if (rule.min == 1) return error(key, "must not be empty");
     return error(key, "must be at least " + std::to_string(rule.min) + unit);

@@ -26,7 +26,18 @@ struct StringRule {
   std::size_t max = std::numeric_limits<std::size_t>::max();
   Unit unit = Unit::code_points;
   core::Errc over_max = core::Errc::bad_request;
+
+  /// The length of `text` (valid UTF-8) in this rule's unit.
+  [[nodiscard]] std::size_t length_of(std::string_view text) const;
+  [[nodiscard]] bool admits(std::string_view text) const {
+    const std::size_t length = length_of(text);
+    return length >= min && length <= max;
+  }
 };
+
+/// The rules of a message's fields, shared by the tree reader and the direct msg.send reader.
+StringRule message_text_rule(const Limits& limits);
+StringRule client_msg_id_rule(const Limits& limits);
 
 /// Reads the fields of one JSON object: a request, or (for clients) an object of a server frame.
 /// Each call checks presence, JSON type and bounds and returns an error naming the field; an

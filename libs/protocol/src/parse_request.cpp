@@ -34,10 +34,8 @@ struct Context {
   [[nodiscard]] StringRule name() const { return {1, limits.max_name_chars}; }
   [[nodiscard]] StringRule topic() const { return {0, limits.max_topic_chars}; }
   [[nodiscard]] StringRule profile_field() const { return {0, limits.max_profile_field_chars}; }
-  [[nodiscard]] StringRule text() const {
-    return {1, limits.max_text_bytes, StringRule::Unit::bytes, Errc::too_large};
-  }
-  [[nodiscard]] StringRule client_msg_id() const { return {1, limits.max_client_msg_id_chars}; }
+  [[nodiscard]] StringRule text() const { return detail::message_text_rule(limits); }
+  [[nodiscard]] StringRule client_msg_id() const { return detail::client_msg_id_rule(limits); }
   [[nodiscard]] StringRule password() const {
     return {0, limits.max_password_bytes, StringRule::Unit::bytes};
   }

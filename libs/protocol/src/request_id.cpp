@@ -63,11 +63,15 @@ class TopLevelIdFinder {
 
 }  // namespace
 
+bool is_valid_string_id(std::string_view text, const Limits& limits) {
+  const std::size_t length = count_code_points(text);
+  return length >= 1 && length <= limits.max_request_id_chars;
+}
+
 std::optional<RequestIdJson> valid_request_id(const Json& value, const Limits& limits) {
   if (value.is_number_unsigned()) return value.dump();
-  if (value.is_string()) {
-    const std::size_t length = count_code_points(value.get_ref<const std::string&>());
-    if (length >= 1 && length <= limits.max_request_id_chars) return value.dump();
+  if (value.is_string() && is_valid_string_id(value.get_ref<const std::string&>(), limits)) {
+    return value.dump();
   }
   return std::nullopt;
 }

@@ -8,6 +8,9 @@
 
 namespace messenger::protocol::detail {
 
+/// Whether `text` (valid UTF-8) is a valid string request id: 1..max_request_id_chars code points.
+bool is_valid_string_id(std::string_view text, const Limits& limits);
+
 /// The serialized id when `value` is a valid request id: a string of 1..max_request_id_chars
 /// code points or a non-negative integer.
 std::optional<RequestIdJson> valid_request_id(const nlohmann::json& value, const Limits& limits);

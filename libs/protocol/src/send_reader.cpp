@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "field_reader.h"
+#include "request_id.h"
 #include "utf8.h"
 
 namespace messenger::protocol::detail {
@@ -154,9 +156,7 @@ bool read_field(Scanner& scan, std::string_view key, Fields& fields, const Limit
       return true;
     }
     const auto text = scan.plain_string();
-    if (!text) return false;
-    const std::size_t length = count_code_points(*text);
-    if (length < 1 || length > limits.max_request_id_chars) return false;
+    if (!text || !is_valid_string_id(*text, limits)) return false;
     fields.id = RequestIdJson(scan.consumed_since(start));  // no escape: as dump() writes it
     return true;
   }
@@ -174,17 +174,14 @@ bool read_field(Scanner& scan, std::string_view key, Fields& fields, const Limit
   if (key == "client_msg_id") {
     if (fields.client_msg_id) return false;
     std::string value;
-    if (!scan.string(value)) return false;
-    const std::size_t length = count_code_points(value);
-    if (length < 1 || length > limits.max_client_msg_id_chars) return false;
+    if (!scan.string(value) || !client_msg_id_rule(limits).admits(value)) return false;
     fields.client_msg_id = std::move(value);
     return true;
   }
   if (key == "text") {
     if (fields.text) return false;
     std::string value;
-    if (!scan.string(value)) return false;
-    if (value.empty() || value.size() > limits.max_text_bytes) return false;
+    if (!scan.string(value) || !message_text_rule(limits).admits(value)) return false;
     fields.text = std::move(value);
     return true;
   }
