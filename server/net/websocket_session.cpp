@@ -2,12 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "connection.h"
+#include "frame_queue.h"
 #include "messenger/protocol/codec.h"
 #include "metrics.h"
 #include "service.h"
@@ -269,10 +269,10 @@ class WebsocketSession final : public service::Connection,
     // queue is not copied whole (the queue's own bound is what limits a slow reader).
     std::size_t count = 0;
     std::size_t size = 0;
-    for (const auto& frame : queue_) {
+    for (; count < queue_.size(); ++count) {
+      const Frame& frame = queue_[count];
       if (count > 0 && size + text_frame_size(frame->size()) > kMaxBurstBytes) break;
       size += text_frame_size(frame->size());
-      ++count;
     }
     burst_.reserve(size);
     for (std::size_t i = 0; i < count; ++i) {
@@ -314,8 +314,8 @@ class WebsocketSession final : public service::Connection,
       return;
     }
     close_requested_ = true;
-    close_reason_.code = static_cast<std::uint16_t>(code);
-    close_reason_.reason = std::string(reason);
+    close_code_ = static_cast<std::uint16_t>(code);
+    close_text_ = std::string(reason);
     grace_timer_.expires_after(context_.config.slow_close_grace);
     grace_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) {
@@ -330,12 +330,16 @@ class WebsocketSession final : public service::Connection,
 
   void start_close() {
     close_started_ = true;
-    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code ec) {
-      if (ec) {
-        spdlog::debug("ws.close_failed {} error=\"{}\"", self->log_, ec.message());
-        self->hard_close();
-      }
-    });
+    // Beast writes the close frame when the operation starts, so the session keeps only the
+    // code and text (a websocket::close_reason member holds a 123-byte buffer for its life).
+    ws_.async_close(
+        websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_),
+        [self = this->shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            spdlog::debug("ws.close_failed {} error=\"{}\"", self->log_, ec.message());
+            self->hard_close();
+          }
+        });
   }
 
   void hard_close() {
@@ -352,7 +356,7 @@ class WebsocketSession final : public service::Connection,
     ended_ = true;
     if (close_started_ &&
         (ec == websocket::error::closed || ec == asio::error::operation_aborted)) {
-      spdlog::info("ws.closed {} by=server code={}", log_, close_reason_.code);
+      spdlog::info("ws.closed {} by=server code={}", log_, close_code_);
     } else if (ec == websocket::error::closed) {
       spdlog::info("ws.closed {} by=client code={}", log_, ws_.reason().code);
     } else {
@@ -380,12 +384,13 @@ class WebsocketSession final : public service::Connection,
   beast::flat_buffer read_buffer_;  // the payload of the message being read; empty when idle
   char no_bytes_ = 0;               // where the zero-byte read that awaits a message points
 
-  std::deque<Frame> queue_;  // waiting frames, not counting those being written
+  FrameQueue<Frame> queue_;  // waiting frames, not counting those being written
   std::size_t queued_bytes_ = 0;
   std::string burst_;     // the encoded frames of the one write in flight
   bool writing_ = false;  // a write of burst_ is in flight
 
-  websocket::close_reason close_reason_;
+  std::uint16_t close_code_ = 0;  // what begin_close was asked to send
+  std::string close_text_;
   bool open_ = false;                // the upgrade completed
   bool close_after_accept_ = false;  // the server began stopping before the upgrade completed
   bool connected_ = false;           // the Service knows this connection
