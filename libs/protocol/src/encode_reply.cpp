@@ -1,8 +1,10 @@
 #include <string>
 #include <utility>
 
+#include "json_text.h"
 #include "message_json.h"
 #include "messenger/protocol/codec.h"
+#include "object_json.h"
 #include "wire_objects.h"
 
 namespace messenger::protocol {
@@ -18,13 +20,20 @@ std::string_view id_or_null(const RequestIdJson& id) {
   return id.empty() ? std::string_view("null") : std::string_view(id);
 }
 
-// The id arrives already serialized, so the frame is spliced instead of parsing the id again.
-std::string result_frame(const RequestIdJson& id, const OrderedJson& result) {
-  std::string body = dump(result);
+/// `{"type":"result","id":ID,"result":` with room for `result_size` more bytes; the caller
+/// appends the result and the closing brace.
+std::string result_frame_start(const RequestIdJson& id, std::size_t result_size) {
   const std::string_view id_text = id_or_null(id);
   std::string frame;
-  frame.reserve(body.size() + id_text.size() + 40);
+  frame.reserve(result_size + id_text.size() + 40);
   frame.append(R"({"type":"result","id":)").append(id_text).append(R"(,"result":)");
+  return frame;
+}
+
+// The id arrives already serialized, so the frame is spliced instead of parsing the id again.
+std::string result_frame(const RequestIdJson& id, const OrderedJson& result) {
+  const std::string body = dump(result);
+  std::string frame = result_frame_start(id, body.size() + 1);
   frame.append(body).append("}");
   return frame;
 }
@@ -53,16 +62,43 @@ std::string message_event(std::string_view type, const core::Message& message) {
 
 }  // namespace
 
+// Every connection gets a hello and a login (or resume) result: both are written directly (see
+// object_json.h), and take the tree path only for text that is not valid UTF-8.
+
 std::string encode_result(const RequestIdJson& id, const HelloResult& r) {
-  return result_frame(
-      id, OrderedJson{{"version", r.version}, {"server", r.server}, {"limits", to_json(r.limits)}});
+  std::string frame = result_frame_start(id, 400 + r.server.size());
+  frame.append(R"({"version":)");
+  detail::append_json_int(frame, r.version);
+  frame.append(R"(,"server":)");
+  if (!detail::append_json_string(frame, r.server)) {
+    return result_frame(
+        id,
+        OrderedJson{{"version", r.version}, {"server", r.server}, {"limits", to_json(r.limits)}});
+  }
+  frame.append(R"(,"limits":)");
+  detail::append_limits_json(frame, r.limits);
+  frame.append("}}");
+  return frame;
 }
 
 std::string encode_result(const RequestIdJson& id, const LoginResult& r) {
-  OrderedJson result = OrderedJson::object();
-  if (!r.token.empty()) result["token"] = r.token;
-  result["user"] = to_json(r.user);
-  return result_frame(id, result);
+  std::string frame = result_frame_start(id, 400 + r.token.size());
+  frame.push_back('{');
+  bool ok = true;
+  if (!r.token.empty()) {
+    frame.append(R"("token":)");
+    ok = detail::append_json_string(frame, r.token);
+    frame.push_back(',');
+  }
+  frame.append(R"("user":)");
+  if (!ok || !detail::append_user_json(frame, r.user)) {
+    OrderedJson result = OrderedJson::object();
+    if (!r.token.empty()) result["token"] = r.token;
+    result["user"] = to_json(r.user);
+    return result_frame(id, result);
+  }
+  frame.append("}}");
+  return frame;
 }
 
 std::string encode_result(const RequestIdJson& id, const EmptyResult& /*r*/) {
@@ -185,11 +221,15 @@ std::string encode_event(const TypingEvent& e) {
 }
 
 std::string encode_event(const PresenceEvent& e) {
-  OrderedJson json = event("presence");
-  json["user_id"] = e.user_id.value();
-  json["state"] = to_string(e.state);
-  json["last_seen"] = e.last_seen;
-  return dump(json);
+  // Sent to every contact at each connect and disconnect: written directly (no strings to check).
+  std::string frame;
+  frame.reserve(96);
+  frame.append(R"({"type":"presence","user_id":)");
+  detail::append_json_int(frame, e.user_id.value());
+  frame.append(R"(,"state":")").append(to_string(e.state)).append(R"(","last_seen":)");
+  detail::append_json_int(frame, e.last_seen);
+  frame.push_back('}');
+  return frame;
 }
 
 std::string encode_event(const UserUpdatedEvent& e) {
