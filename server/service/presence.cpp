@@ -17,13 +17,16 @@ protocol::PresenceState Service::Impl::presence_of(UserId user) const {
   return protocol::PresenceState::away;
 }
 
-void Service::Impl::presence_changed(UserId user, protocol::PresenceState before) {
+void Service::Impl::presence_changed(UserId user, protocol::PresenceState before,
+                                     const core::User* current) {
   const auto now_state = presence_of(user);
   if (now_state == before) return;
   protocol::PresenceEvent event{user, now_state, 0};
   if (now_state == protocol::PresenceState::offline) {
     event.last_seen = clock_.now_ms();
     if (!check_storage(store_.set_last_seen(user, event.last_seen)).ok()) return;
+  } else if (current != nullptr) {
+    event.last_seen = current->last_seen;
   } else {
     auto stored = store_.find_user(user);
     if (stored.ok() && stored.value()) event.last_seen = stored.value()->last_seen;

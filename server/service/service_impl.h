@@ -138,8 +138,13 @@ class Service::Impl {
   /// the service thread. Without started threads both run inline.
   template <typename T>
   void run_off_thread(std::function<T()> work, std::function<void(T)> done);
-  Status authenticate(ConnectionId id, const core::User& user, core::AuthSessionId session);
-  void presence_changed(UserId user, protocol::PresenceState before);
+  /// `user_is_current`: `user` was read in this task, so its last_seen is the stored one and
+  /// the presence event need not read the user again (a login's user was read before hashing).
+  Status authenticate(ConnectionId id, const core::User& user, core::AuthSessionId session,
+                      bool user_is_current);
+  /// `current`, when given, is the user's row as stored now (read in this task).
+  void presence_changed(UserId user, protocol::PresenceState before,
+                        const core::User* current = nullptr);
   /// The conversation when the caller may read it: a member, or anyone for a public channel.
   Result<core::Conversation> load_readable(const RequestContext& ctx, ConversationId id);
   /// An edit (new_text) or a delete (nullopt) of the caller's own message.
