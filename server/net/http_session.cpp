@@ -190,15 +190,13 @@ class HttpSession final : public Stoppable,
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, SessionContext& context, std::int64_t connection_id) {
-  beast::error_code ec;
-  const tcp::endpoint remote = socket.remote_endpoint(ec);
-  std::string address = ec ? std::string("unknown") : remote.address().to_string();
+void start_http_session(tcp::socket socket, const tcp::endpoint& remote, SessionContext& context,
+                        std::int64_t connection_id) {
+  std::string address = remote.address().to_string();
   std::string log_context =
-      ec ? fmt::format("conn={} remote=unknown", connection_id)
-         : fmt::format("conn={} remote={}", connection_id,
-                       remote.address().is_v6() ? fmt::format("[{}]:{}", address, remote.port())
-                                                : fmt::format("{}:{}", address, remote.port()));
+      remote.address().is_v6()
+          ? fmt::format("conn={} remote=[{}]:{}", connection_id, address, remote.port())
+          : fmt::format("conn={} remote={}:{}", connection_id, address, remote.port());
   spdlog::debug("tcp.accepted {}", log_context);
   if (context.tls != nullptr) {
     auto session = std::make_shared<HttpSession<TlsStream>>(

@@ -37,7 +37,7 @@ void Listener::do_accept() {
     return;
   }
   acceptor_.async_accept(
-      asio::make_strand(io_),
+      asio::make_strand(io_), peer_,
       [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
         self->on_accept(ec, std::move(socket));
       });
@@ -64,7 +64,7 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), nodelay_ec);
   const std::int64_t id = ++next_connection_id_;
   try {
-    start_http_session(std::move(socket), context_, id);
+    start_http_session(std::move(socket), peer_, context_, id);
   } catch (const std::exception& e) {
     spdlog::error("tcp.session_failed conn={} what=\"{}\"", id, e.what());
   }

@@ -26,6 +26,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  tcp::endpoint peer_;  // filled by the accept in flight (no getpeername per connection)
   asio::steady_timer retry_timer_;
   SessionContext& context_;
   std::atomic<std::int64_t>& next_connection_id_;
