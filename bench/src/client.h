@@ -78,6 +78,16 @@ class Client final : private WsHandler {
   void start(const Account& account, AuthMode mode, ReplyHandler done);
   /// Sends a request (its "id" is set here) and calls `handler` with the reply.
   void call(nlohmann::json request, ReplyHandler handler);
+  /// How much of a result call_text's handler gets in Reply::result. Parsing each reply into a
+  /// JSON tree was most of what a login cost the generator.
+  enum class ResultKind : std::uint8_t {
+    none,   // nothing (null)
+    login,  // {"token":...,"user":{"id":...}} only (token when present)
+    tree,   // the whole result
+  };
+  /// The same as call() for a request already written as JSON text without its closing brace
+  /// (the id is appended here).
+  void call_text(std::string request_without_end, ReplyHandler handler, ResultKind result);
   /// Sends one msg.send whose text starts with `sent_ns`, `text_size` bytes in all.
   void send_message(std::int64_t conversation_id, std::int64_t sent_ns, std::size_t text_size);
 
@@ -109,7 +119,11 @@ class Client final : private WsHandler {
   ClientObserver* observer_ = nullptr;
   std::size_t tag_ = 0;
   FrameInfo frame_;
-  std::unordered_map<std::int64_t, ReplyHandler> pending_;
+  struct PendingCall {
+    ReplyHandler handler;
+    ResultKind result = ResultKind::tree;
+  };
+  std::unordered_map<std::int64_t, PendingCall> pending_;
   std::int64_t next_control_id_ = 1;
   std::int64_t next_send_id_ = kFirstSendId;
   std::int64_t in_flight_ = 0;
