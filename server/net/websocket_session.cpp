@@ -50,7 +50,6 @@ class WebsocketSession final : public service::Connection,
         id_(id),
         log_(std::move(log_context)),
         remote_(std::move(remote_address)),
-        grace_timer_(ws_.get_executor()),
         bucket_(context.config.requests_per_second, context.config.request_burst,
                 std::chrono::steady_clock::now()) {}
 
@@ -316,8 +315,9 @@ class WebsocketSession final : public service::Connection,
     close_requested_ = true;
     close_code_ = static_cast<std::uint16_t>(code);
     close_text_ = std::string(reason);
-    grace_timer_.expires_after(context_.config.slow_close_grace);
-    grace_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+    grace_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+    grace_timer_->expires_after(context_.config.slow_close_grace);
+    grace_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) {
         spdlog::info("ws.close_timeout {}", self->log_);
         self->hard_close();
@@ -362,7 +362,7 @@ class WebsocketSession final : public service::Connection,
     } else {
       spdlog::info("ws.closed {} error=\"{}\"", log_, ec.message());
     }
-    grace_timer_.cancel();
+    if (grace_timer_) grace_timer_->cancel();
     queue_.clear();
     queued_bytes_ = 0;
     if (connected_) {
@@ -379,7 +379,9 @@ class WebsocketSession final : public service::Connection,
   const std::int64_t id_;
   const std::string log_;     // "conn=7 remote=10.0.0.5:51234", prefix of every log line
   const std::string remote_;  // address only, for per-address throttling in the Service
-  asio::steady_timer grace_timer_;
+  // Made by begin_close (at most once): a timer with its executor is ~130 bytes that an open
+  // connection does not need.
+  std::unique_ptr<asio::steady_timer> grace_timer_;
   TokenBucket bucket_;
   beast::flat_buffer read_buffer_;  // the payload of the message being read; empty when idle
   char no_bytes_ = 0;               // where the zero-byte read that awaits a message points
