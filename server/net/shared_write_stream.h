@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -30,9 +31,7 @@ class SharedWriteStream {
   using executor_type = typename Next::executor_type;
   using next_layer_type = Next;
 
-  explicit SharedWriteStream(Next&& next) : next_(std::move(next)), flushed_(next_.get_executor()) {
-    flushed_.expires_at(asio::steady_timer::time_point::max());
-  }
+  explicit SharedWriteStream(Next&& next) : next_(std::move(next)) {}
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
   Next& next_layer() noexcept { return next_; }
@@ -70,7 +69,7 @@ class SharedWriteStream {
         generation = stream.append(buffers);
       }
       if (stream.written_ < generation) {
-        stream.flushed_.async_wait(std::move(self));  // never completes before this returns
+        stream.flushed().async_wait(std::move(self));  // never completes before this returns
         return;
       }
       self.complete(stream.error_for(generation), size);
@@ -136,7 +135,21 @@ class SharedWriteStream {
     } else {
       start_write();
     }
-    flushed_.cancel();  // wakes every waiting writer; each checks whether its write finished
+    if (flushed_) {
+      flushed_->cancel();  // wakes every waiting writer; each checks whether its write finished
+      // With no write in flight, every waiter's bytes are written and none waits again.
+      if (!writing_) flushed_.reset();
+    }
+  }
+
+  /// The timer writers wait on, made when one has to wait and dropped when no write is in
+  /// flight: an idle connection holds none (~130 bytes each).
+  asio::steady_timer& flushed() {
+    if (!flushed_) {
+      flushed_ = std::make_unique<asio::steady_timer>(next_.get_executor(),
+                                                      asio::steady_timer::time_point::max());
+    }
+    return *flushed_;
   }
 
   [[nodiscard]] beast::error_code error_for(std::uint64_t generation) const {
@@ -144,9 +157,10 @@ class SharedWriteStream {
   }
 
   Next next_;
-  asio::steady_timer flushed_;  // never expires; cancelled after each write to wake the writers
-  std::string pending_;         // bytes taken while a write is in flight, for the next write
-  std::string in_flight_;       // the bytes of the write in flight when they were copied
+  // Never expires; cancelled after each write to wake the writers. Null while none waits.
+  std::unique_ptr<asio::steady_timer> flushed_;
+  std::string pending_;    // bytes taken while a write is in flight, for the next write
+  std::string in_flight_;  // the bytes of the write in flight when they were copied
   bool writing_ = false;
   std::uint64_t started_ = 0;  // writes started so far; the next one is started_ + 1
   std::uint64_t written_ = 0;  // writes finished so far

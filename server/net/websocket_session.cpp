@@ -374,7 +374,9 @@ class WebsocketSession final : public service::Connection,
     context_.registry.remove(id_, this);
   }
 
-  websocket::stream<SharedWriteStream<Stream>> ws_;
+  // Without permessage-deflate support (it is never negotiated): its options and state would be
+  // carried by every connection's stream for nothing.
+  websocket::stream<SharedWriteStream<Stream>, false> ws_;
   SessionContext& context_;
   const std::int64_t id_;
   const std::string log_;     // "conn=7 remote=10.0.0.5:51234", prefix of every log line
