@@ -79,6 +79,7 @@ void Client::start(const Account& account, AuthMode mode, ReplyHandler done) {
 }
 
 void Client::call(nlohmann::json request, ReplyHandler handler) {
+  request.erase("id");                // the id is set here
   std::string text = request.dump();  // an object with at least its "type"
   text.pop_back();                    // call_text appends the id and the closing brace
   call_text(std::move(text), std::move(handler), ResultKind::tree);
