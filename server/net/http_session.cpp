@@ -190,7 +190,8 @@ class HttpSession final : public Stoppable,
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, SessionContext& context, std::int64_t connection_id) {
+void start_http_session(ConnectionSocket socket, SessionContext& context,
+                        std::int64_t connection_id) {
   beast::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
   std::string address = ec ? std::string("unknown") : remote.address().to_string();

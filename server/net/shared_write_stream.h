@@ -31,7 +31,7 @@ class SharedWriteStream {
   using next_layer_type = Next;
 
   explicit SharedWriteStream(Next&& next) : next_(std::move(next)), flushed_(next_.get_executor()) {
-    flushed_.expires_at(asio::steady_timer::time_point::max());
+    flushed_.expires_at(decltype(flushed_)::time_point::max());
   }
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
@@ -144,9 +144,13 @@ class SharedWriteStream {
   }
 
   Next next_;
-  asio::steady_timer flushed_;  // never expires; cancelled after each write to wake the writers
-  std::string pending_;         // bytes taken while a write is in flight, for the next write
-  std::string in_flight_;       // the bytes of the write in flight when they were copied
+  // A timer of the stream's own executor type (a concrete strand, see ConnectionExecutor): one
+  // async_wait per write, so a type-erased executor here would allocate on every write.
+  asio::basic_waitable_timer<std::chrono::steady_clock,
+                             asio::wait_traits<std::chrono::steady_clock>, executor_type>
+      flushed_;            // never expires; cancelled after each write to wake the writers
+  std::string pending_;    // bytes taken while a write is in flight, for the next write
+  std::string in_flight_;  // the bytes of the write in flight when they were copied
   bool writing_ = false;
   std::uint64_t started_ = 0;  // writes started so far; the next one is started_ + 1
   std::uint64_t written_ = 0;  // writes finished so far
