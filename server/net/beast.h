@@ -16,8 +16,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = beast::basic_stream<tcp, ConnectionExecutor>;
+using TlsStream = beast::ssl_stream<PlainStream>;
 using HttpRequest = http::request<http::string_body>;
 
 inline constexpr const char* kServerHeader = "messenger-server";

@@ -190,8 +190,8 @@ class HttpSession final : public Stoppable,
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, const tcp::endpoint& remote, SessionContext& context,
-                        std::int64_t connection_id) {
+void start_http_session(ConnectionSocket socket, const tcp::endpoint& remote,
+                        SessionContext& context, std::int64_t connection_id) {
   std::string address = remote.address().to_string();
   std::string log_context =
       remote.address().is_v6()

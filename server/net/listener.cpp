@@ -38,12 +38,12 @@ void Listener::do_accept() {
   }
   acceptor_.async_accept(
       asio::make_strand(io_), peer_,
-      [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+      [self = shared_from_this()](boost::system::error_code ec, ConnectionSocket socket) {
         self->on_accept(ec, std::move(socket));
       });
 }
 
-void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+void Listener::on_accept(boost::system::error_code ec, ConnectionSocket socket) {
   if (!acceptor_.is_open() || ec == asio::error::operation_aborted) {
     return;
   }

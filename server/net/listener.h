@@ -22,7 +22,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept();
-  void on_accept(boost::system::error_code ec, tcp::socket socket);
+  void on_accept(boost::system::error_code ec, ConnectionSocket socket);
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;

@@ -18,7 +18,7 @@ struct SessionContext {
 /// Starts serving an accepted TCP connection: TLS handshake (when configured), HTTP requests,
 /// and on an upgrade at /ws a WebSocket session. The socket's executor is the connection's
 /// strand; `remote` is the peer's address as the accept returned it.
-void start_http_session(tcp::socket socket, const tcp::endpoint& remote, SessionContext& context,
-                        std::int64_t connection_id);
+void start_http_session(ConnectionSocket socket, const tcp::endpoint& remote,
+                        SessionContext& context, std::int64_t connection_id);
 
 }  // namespace messenger::net

@@ -2,6 +2,7 @@
 
 // Included only by websocket_session.cpp (it needs Beast; see beast.h).
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -30,6 +31,9 @@ class SharedWriteStream {
  public:
   using executor_type = typename Next::executor_type;
   using next_layer_type = Next;
+  using FlushTimer =
+      asio::basic_waitable_timer<std::chrono::steady_clock,
+                                 asio::wait_traits<std::chrono::steady_clock>, executor_type>;
 
   explicit SharedWriteStream(Next&& next) : next_(std::move(next)) {}
 
@@ -144,10 +148,9 @@ class SharedWriteStream {
 
   /// The timer writers wait on, made when one has to wait and dropped when no write is in
   /// flight: an idle connection holds none (~130 bytes each).
-  asio::steady_timer& flushed() {
+  FlushTimer& flushed() {
     if (!flushed_) {
-      flushed_ = std::make_unique<asio::steady_timer>(next_.get_executor(),
-                                                      asio::steady_timer::time_point::max());
+      flushed_ = std::make_unique<FlushTimer>(next_.get_executor(), FlushTimer::time_point::max());
     }
     return *flushed_;
   }
@@ -157,8 +160,10 @@ class SharedWriteStream {
   }
 
   Next next_;
-  // Never expires; cancelled after each write to wake the writers. Null while none waits.
-  std::unique_ptr<asio::steady_timer> flushed_;
+  // Never expires; cancelled after each write to wake the writers. Null while none waits. Of
+  // the stream's own executor type (a concrete strand, see ConnectionExecutor): one async_wait
+  // per write, so a type-erased executor here would allocate on every write.
+  std::unique_ptr<FlushTimer> flushed_;
   std::string pending_;    // bytes taken while a write is in flight, for the next write
   std::string in_flight_;  // the bytes of the write in flight when they were copied
   bool writing_ = false;

@@ -2,6 +2,7 @@
 // out only when its batch commits (see Service::Impl::run_batch).
 
 #include <algorithm>
+#include <utility>
 
 #include "service_impl.h"
 
@@ -23,17 +24,16 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::SendMess
   if (!stored.ok()) {
     return retry_or(ctx, me, r.client_msg_id, check_storage(stored.error()).error());
   }
-  const core::Message& message = stored->front();
   count_message_stored();
 
   auto members = member_ids(r.conversation_id);
   if (!members.ok()) return members.error();
+  // The stored message moves into the event and then into the reply: no copy of its text.
+  protocol::MessageNewEvent event{std::move(stored->front())};
   const auto before = outputs_size();
-  send_to_users(members.value(),
-                make_frame(protocol::encode_event(protocol::MessageNewEvent{message})),
-                ctx.connection_id);
+  send_to_users(members.value(), make_frame(protocol::encode_event(event)), ctx.connection_id);
   count_delivery(outputs_size() - before);
-  reply(ctx, protocol::MessageResult{message, false});
+  reply(ctx, protocol::MessageResult{std::move(event.message), false});
   return core::Ok{};
 }
 

@@ -122,6 +122,32 @@ TEST_P(StoreConformance, DuplicateClientIdInsideUnitTakesNoSeqAndKeepsTheUnit) {
   EXPECT_EQ(fields(*original), fields(first));
 }
 
+// The conversation cache passes the counters it knows, so the store need not read them; the
+// result must be that of an ordinary append, a duplicate included.
+TEST_P(StoreConformance, AppendWithKnownCountersIsAnOrdinaryAppend) {
+  const auto alice = add_user("alice");
+  const auto team = add_conversation(ConversationKind::group, "team", alice.id);
+  const auto first = send_one(team.id, alice.id, "first");
+  const NewMessage message{team.id, alice.id, "known-counters", "second", tick() + 5};
+  expect_ok(store().begin());
+  const auto stored = expect_ok(store().append_message_after(message, first.seq, first.rev));
+  EXPECT_EQ(code_of(store().append_message_after(message, stored.seq, stored.rev)), "conflict");
+  expect_ok(store().commit());
+
+  EXPECT_EQ(stored.seq, Seq(2));
+  EXPECT_EQ(stored.rev, Rev(2));
+  EXPECT_EQ(stored.client_msg_id, message.client_msg_id);
+  EXPECT_EQ(stored.text, message.text);
+  const auto now = reload(team.id);
+  EXPECT_EQ(now.last_seq, Seq(2));
+  EXPECT_EQ(now.last_rev, Rev(2));
+  EXPECT_EQ(now.last_activity, message.created_at);
+  const auto found = expect_ok(store().find_message(team.id, Seq(2)));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(fields(*found), fields(stored));
+  EXPECT_EQ(send_one(team.id, alice.id, "third").seq, Seq(3));
+}
+
 TEST_P(StoreConformance, AppendToMissingConversationFails) {
   const auto alice = add_user("alice");
   const auto team = add_conversation(ConversationKind::group, "team", alice.id);

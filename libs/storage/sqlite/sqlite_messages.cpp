@@ -46,56 +46,80 @@ Result<std::vector<Message>> SqliteStore::append_messages(std::span<const NewMes
     MESSENGER_TRY(savepoint->begin());
   }
   for (const auto& message : messages) {
-    Message row{.conversation_id = message.conversation_id,
-                .seq = Seq(),
-                .rev = Rev(),
-                .sender_id = message.sender_id,
-                .client_msg_id = message.client_msg_id,
-                .text = message.text,
-                .created_at = message.created_at,
-                .edited_at = 0,
-                .deleted = false};
-    {
-      // Read the counters, then insert with plain VALUES: an INSERT ... SELECT ... RETURNING
-      // built two temporary b-trees per message (RETURNING's result table and the statement
-      // journal of a multi-row insert), ~25k instructions of the ~80k an append cost.
-      auto counters = db_.prepare("SELECT last_seq, last_rev FROM conversations WHERE id = ?",
-                                  "read conversation counters");
-      if (!counters.ok()) return counters.error();
-      counters->bind(row.conversation_id);
-      auto numbers = counters->one([](const Statement& r) {
-        return std::pair{Seq(r.int64(0) + 1), Rev(r.int64(1) + 1)};
-      });
-      if (!numbers.ok()) return numbers.error();
-      if (!*numbers) return no_conversation(message.conversation_id);
-      std::tie(row.seq, row.rev) = **numbers;
-    }
-    {
-      auto insert = db_.prepare("INSERT INTO messages (" MESSAGE_COLUMNS
-                                ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
-                                "append message");
-      if (!insert.ok()) return insert.error();
-      insert->bind(row.conversation_id)
-          .bind(row.seq)
-          .bind(row.rev)
-          .bind(row.sender_id)
-          .bind(row.client_msg_id)
-          .bind(row.text)
-          .bind(row.created_at);
-      MESSENGER_TRY(insert->run());
-    }
-    // last_activity never moves backwards, even when a sender's clock is behind.
-    auto advance = db_.prepare(
-        "UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity = max(last_activity, ?)"
-        " WHERE id = ?",
-        "advance conversation counters");
-    if (!advance.ok()) return advance.error();
-    advance->bind(row.seq).bind(row.rev).bind(row.created_at).bind(row.conversation_id);
-    MESSENGER_TRY(advance->run());
-    stored.push_back(std::move(row));
+    auto counters = read_counters(message.conversation_id);
+    if (!counters.ok()) return counters.error();
+    auto row = insert_message(message, counters->first, counters->second);
+    if (!row.ok()) return row.error();
+    stored.push_back(std::move(row.value()));
   }
   if (savepoint) MESSENGER_TRY(savepoint->release());
   return stored;
+}
+
+Result<Message> SqliteStore::append_message_after(const NewMessage& message, Seq last_seq,
+                                                  Rev last_rev) {
+  // The counters come from the caller (the conversation cache): no SELECT per message. Same
+  // savepoint rule as append_messages with one message.
+  std::optional<Savepoint> savepoint;
+  if (!db_.in_transaction()) {
+    savepoint.emplace(db_);
+    MESSENGER_TRY(savepoint->begin());
+  }
+  auto row = insert_message(message, last_seq, last_rev);
+  if (!row.ok()) return row.error();
+  if (savepoint) MESSENGER_TRY(savepoint->release());
+  return row;
+}
+
+Result<std::pair<Seq, Rev>> SqliteStore::read_counters(ConversationId id) {
+  // Read the counters, then insert with plain VALUES: an INSERT ... SELECT ... RETURNING built
+  // two temporary b-trees per message (RETURNING's result table and the statement journal of a
+  // multi-row insert), ~25k instructions of the ~80k an append cost.
+  auto counters = db_.prepare("SELECT last_seq, last_rev FROM conversations WHERE id = ?",
+                              "read conversation counters");
+  if (!counters.ok()) return counters.error();
+  counters->bind(id);
+  auto numbers = counters->one([](const Statement& r) {
+    return std::pair{Seq(r.int64(0)), Rev(r.int64(1))};
+  });
+  if (!numbers.ok()) return numbers.error();
+  if (!*numbers) return no_conversation(id);
+  return **numbers;
+}
+
+Result<Message> SqliteStore::insert_message(const NewMessage& message, Seq last_seq, Rev last_rev) {
+  Message row{.conversation_id = message.conversation_id,
+              .seq = Seq(last_seq.value() + 1),
+              .rev = Rev(last_rev.value() + 1),
+              .sender_id = message.sender_id,
+              .client_msg_id = message.client_msg_id,
+              .text = message.text,
+              .created_at = message.created_at,
+              .edited_at = 0,
+              .deleted = false};
+  {
+    auto insert =
+        db_.prepare("INSERT INTO messages (" MESSAGE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
+                    "append message");
+    if (!insert.ok()) return insert.error();
+    insert->bind(row.conversation_id)
+        .bind(row.seq)
+        .bind(row.rev)
+        .bind(row.sender_id)
+        .bind(row.client_msg_id)
+        .bind(row.text)
+        .bind(row.created_at);
+    MESSENGER_TRY(insert->run());
+  }
+  // last_activity never moves backwards, even when a sender's clock is behind.
+  auto advance = db_.prepare(
+      "UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity = max(last_activity, ?)"
+      " WHERE id = ?",
+      "advance conversation counters");
+  if (!advance.ok()) return advance.error();
+  advance->bind(row.seq).bind(row.rev).bind(row.created_at).bind(row.conversation_id);
+  MESSENGER_TRY(advance->run());
+  return row;
 }
 
 Result<std::optional<Message>> SqliteStore::find_message(ConversationId id, Seq seq) {

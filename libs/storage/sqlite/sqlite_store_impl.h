@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "messenger/sqlite/database.h"
 #include "messenger/storage/sqlite_store.h"
 #include "messenger/storage/store.h"
@@ -62,6 +64,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Conversation>> list_conversations(ConversationId after, int limit) override;
 
   Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) override;
+  Result<Message> append_message_after(const NewMessage& message, Seq last_seq,
+                                       Rev last_rev) override;
   Result<std::optional<Message>> find_message(ConversationId id, Seq seq) override;
   Result<std::optional<Message>> find_message_by_client_id(UserId sender,
                                                            std::string_view client_msg_id) override;
@@ -77,6 +81,11 @@ class SqliteStore final : public Store {
   template <typename... Args>
   Status update_one(std::string_view sql, std::string_view what, const Args&... args);
   Result<std::int64_t> count(std::string_view sql, std::string_view what, std::int64_t key);
+  /// The conversation's last_seq and last_rev; Errc::not_found when it does not exist.
+  Result<std::pair<Seq, Rev>> read_counters(ConversationId id);
+  /// Inserts the message as number `last_seq + 1` (rev `last_rev + 1`) and moves the
+  /// conversation's counters to it. No savepoint of its own.
+  Result<Message> insert_message(const NewMessage& message, Seq last_seq, Rev last_rev);
 
   Database db_;
 };

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "messenger/core/domain.h"
@@ -138,6 +139,18 @@ class Store {
   /// Appends messages in the given order. Each gets the next seq and rev of its conversation,
   /// and the conversation's last_seq, last_rev and last_activity move with them.
   virtual Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) = 0;
+  /// Appends one message to a conversation whose last_seq and last_rev the caller knows to be
+  /// `last_seq` and `last_rev` (a cache in front of this store that sees every write to it), so
+  /// that the store need not read them. Otherwise the same as append_messages with this one
+  /// message. A store that has no use for the numbers keeps this default, which ignores them.
+  virtual Result<Message> append_message_after(const NewMessage& message, Seq last_seq,
+                                               Rev last_rev) {
+    (void)last_seq;
+    (void)last_rev;
+    auto stored = append_messages(std::span(&message, 1));
+    if (!stored.ok()) return stored.error();
+    return std::move(stored->front());
+  }
   virtual Result<std::optional<Message>> find_message(ConversationId id, Seq seq) = 0;
   virtual Result<std::optional<Message>> find_message_by_client_id(
       UserId sender, std::string_view client_msg_id) = 0;
