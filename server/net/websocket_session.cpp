@@ -315,7 +315,7 @@ class WebsocketSession final : public service::Connection,
     close_requested_ = true;
     close_code_ = static_cast<std::uint16_t>(code);
     close_text_ = std::string(reason);
-    grace_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
+    grace_timer_ = std::make_unique<ConnectionTimer>(ws_.get_executor());
     grace_timer_->expires_after(context_.config.slow_close_grace);
     grace_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) {
@@ -383,7 +383,7 @@ class WebsocketSession final : public service::Connection,
   const std::string remote_;  // address only, for per-address throttling in the Service
   // Made by begin_close (at most once): a timer with its executor is ~130 bytes that an open
   // connection does not need.
-  std::unique_ptr<asio::steady_timer> grace_timer_;
+  std::unique_ptr<ConnectionTimer> grace_timer_;
   TokenBucket bucket_;
   beast::flat_buffer read_buffer_;  // the payload of the message being read; empty when idle
   char no_bytes_ = 0;               // where the zero-byte read that awaits a message points

@@ -106,6 +106,7 @@ TEST_P(StoreConformance, DuplicateClientIdInsideUnitTakesNoSeqAndKeepsTheUnit) {
   const auto team = add_conversation(ConversationKind::group, "team", alice.id);
   const auto first = send_one(team.id, alice.id, "first");
   const NewMessage retry{team.id, alice.id, first.client_msg_id, "first again", tick()};
+  reload(team.id);  // a caching store now holds the row and takes its counter fast path
   expect_ok(store().begin());
   const auto second = send_one(team.id, alice.id, "second");
   EXPECT_EQ(code_of(store().append_messages({&retry, 1})), "conflict");
@@ -146,6 +147,47 @@ TEST_P(StoreConformance, AppendWithKnownCountersIsAnOrdinaryAppend) {
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(fields(*found), fields(stored));
   EXPECT_EQ(send_one(team.id, alice.id, "third").seq, Seq(3));
+}
+
+// Numbers that are not the stored ones (a cache behind another writer, or ahead after a unit the
+// database rolled back on its own) must still give the next seq and rev: no gap, no refusal.
+TEST_P(StoreConformance, AppendWithWrongCountersStillTakesTheNextNumbers) {
+  const auto alice = add_user("alice");
+  const auto team = add_conversation(ConversationKind::group, "team", alice.id);
+  const auto first = send_one(team.id, alice.id, "first");
+  const NewMessage ahead{team.id, alice.id, "counters-ahead", "second", tick()};
+  const NewMessage behind{team.id, alice.id, "counters-behind", "third", tick()};
+  expect_ok(store().begin());
+  const auto second =
+      expect_ok(store().append_message_after(ahead, Seq(first.seq.value() + 5), Rev(9)));
+  const auto third = expect_ok(store().append_message_after(behind, Seq(0), Rev(0)));
+  expect_ok(store().commit());
+
+  EXPECT_EQ(second.seq, Seq(2));
+  EXPECT_EQ(second.rev, Rev(2));
+  EXPECT_EQ(third.seq, Seq(3));
+  EXPECT_EQ(third.rev, Rev(3));
+  EXPECT_EQ(seqs(expect_ok(store().history(team.id, {}))), (Seqs{1, 2, 3}));
+  EXPECT_EQ(reload(team.id).last_seq, Seq(3));
+  EXPECT_EQ(reload(team.id).last_rev, Rev(3));
+  // A duplicate client id is still refused with numbers that are wrong.
+  EXPECT_EQ(code_of(store().append_message_after(behind, Seq(1), Rev(1))), "conflict");
+}
+
+// A caching store moves its counters with each append; a rolled-back unit must not leave them
+// ahead of the stored ones.
+TEST_P(StoreConformance, AppendAfterRolledBackUnitTakesTheNextNumber) {
+  const auto alice = add_user("alice");
+  const auto team = add_conversation(ConversationKind::group, "team", alice.id);
+  send_one(team.id, alice.id, "first");
+  reload(team.id);
+  expect_ok(store().begin());
+  send_one(team.id, alice.id, "rolled back");
+  store().rollback();
+  const auto next = send_one(team.id, alice.id, "second");
+  EXPECT_EQ(next.seq, Seq(2));
+  EXPECT_EQ(next.rev, Rev(2));
+  EXPECT_EQ(seqs(expect_ok(store().history(team.id, {}))), (Seqs{1, 2}));
 }
 
 TEST_P(StoreConformance, AppendToMissingConversationFails) {

@@ -46,9 +46,7 @@ Result<std::vector<Message>> SqliteStore::append_messages(std::span<const NewMes
     MESSENGER_TRY(savepoint->begin());
   }
   for (const auto& message : messages) {
-    auto counters = read_counters(message.conversation_id);
-    if (!counters.ok()) return counters.error();
-    auto row = insert_message(message, counters->first, counters->second);
+    auto row = append_one(message);
     if (!row.ok()) return row.error();
     stored.push_back(std::move(row.value()));
   }
@@ -66,15 +64,37 @@ Result<Message> SqliteStore::append_message_after(const NewMessage& message, Seq
     MESSENGER_TRY(savepoint->begin());
   }
   auto row = insert_message(message, last_seq, last_rev);
-  if (!row.ok()) return row.error();
+  if (!row.ok() && row.error().code != core::Errc::conflict) return row.error();
+  Message stored;
+  if (row.ok() && *row) {
+    stored = std::move(**row);
+  } else {
+    // The caller's numbers were wrong: behind (the seq was taken, unless the client id is a
+    // duplicate) or ahead (a transaction SQLite rolled back on its own after the cache moved).
+    // Read them, so that a stale cache costs a statement and never a gap or a refused send.
+    auto fresh = append_one(message);
+    if (!fresh.ok()) return fresh.error();
+    stored = std::move(fresh.value());
+  }
   if (savepoint) MESSENGER_TRY(savepoint->release());
-  return row;
+  return stored;
+}
+
+Result<Message> SqliteStore::append_one(const NewMessage& message) {
+  auto counters = read_counters(message.conversation_id);
+  if (!counters.ok()) return counters.error();
+  auto row = insert_message(message, counters->first, counters->second);
+  if (!row.ok()) return row.error();
+  if (!*row) {
+    return core::make_error(core::Errc::internal,
+                            fmt::format("conversation {} changed between reading its counters and "
+                                        "appending to it",
+                                        message.conversation_id.value()));
+  }
+  return std::move(**row);
 }
 
 Result<std::pair<Seq, Rev>> SqliteStore::read_counters(ConversationId id) {
-  // Read the counters, then insert with plain VALUES: an INSERT ... SELECT ... RETURNING built
-  // two temporary b-trees per message (RETURNING's result table and the statement journal of a
-  // multi-row insert), ~25k instructions of the ~80k an append cost.
   auto counters = db_.prepare("SELECT last_seq, last_rev FROM conversations WHERE id = ?",
                               "read conversation counters");
   if (!counters.ok()) return counters.error();
@@ -87,7 +107,11 @@ Result<std::pair<Seq, Rev>> SqliteStore::read_counters(ConversationId id) {
   return **numbers;
 }
 
-Result<Message> SqliteStore::insert_message(const NewMessage& message, Seq last_seq, Rev last_rev) {
+Result<std::optional<Message>> SqliteStore::insert_message(const NewMessage& message, Seq last_seq,
+                                                           Rev last_rev) {
+  // Plain VALUES with counters read before: an INSERT ... SELECT ... RETURNING built two
+  // temporary b-trees per message (RETURNING's result table and the statement journal of a
+  // multi-row insert), ~25k instructions of the ~80k an append cost.
   Message row{.conversation_id = message.conversation_id,
               .seq = Seq(last_seq.value() + 1),
               .rev = Rev(last_rev.value() + 1),
@@ -112,14 +136,27 @@ Result<Message> SqliteStore::insert_message(const NewMessage& message, Seq last_
     MESSENGER_TRY(insert->run());
   }
   // last_activity never moves backwards, even when a sender's clock is behind.
+  // The counters move only from the numbers the row was made with, so that numbers that were
+  // ahead of the stored ones cannot leave a gap (docs/storage.md, "Seq and rev").
   auto advance = db_.prepare(
       "UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity = max(last_activity, ?)"
-      " WHERE id = ?",
+      " WHERE id = ? AND last_seq = ? AND last_rev = ?",
       "advance conversation counters");
   if (!advance.ok()) return advance.error();
-  advance->bind(row.seq).bind(row.rev).bind(row.created_at).bind(row.conversation_id);
+  advance->bind(row.seq)
+      .bind(row.rev)
+      .bind(row.created_at)
+      .bind(row.conversation_id)
+      .bind(last_seq)
+      .bind(last_rev);
   MESSENGER_TRY(advance->run());
-  return row;
+  if (db_.changes() == 1) return std::optional<Message>(std::move(row));
+  auto undo = db_.prepare("DELETE FROM messages WHERE conversation_id = ? AND seq = ?",
+                          "undo append with stale counters");
+  if (!undo.ok()) return undo.error();
+  undo->bind(row.conversation_id).bind(row.seq);
+  MESSENGER_TRY(undo->run());
+  return std::optional<Message>();
 }
 
 Result<std::optional<Message>> SqliteStore::find_message(ConversationId id, Seq seq) {

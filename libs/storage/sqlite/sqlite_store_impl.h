@@ -84,8 +84,12 @@ class SqliteStore final : public Store {
   /// The conversation's last_seq and last_rev; Errc::not_found when it does not exist.
   Result<std::pair<Seq, Rev>> read_counters(ConversationId id);
   /// Inserts the message as number `last_seq + 1` (rev `last_rev + 1`) and moves the
-  /// conversation's counters to it. No savepoint of its own.
-  Result<Message> insert_message(const NewMessage& message, Seq last_seq, Rev last_rev);
+  /// conversation's counters to it, if they still are `last_seq` and `last_rev`. When they are
+  /// not, it stores nothing and returns no message. No savepoint of its own.
+  Result<std::optional<Message>> insert_message(const NewMessage& message, Seq last_seq,
+                                                Rev last_rev);
+  /// read_counters, then insert_message with what it read.
+  Result<Message> append_one(const NewMessage& message);
 
   Database db_;
 };

@@ -13,10 +13,26 @@ TEST(FrameQueue, HoldsNoMemoryWhileEmpty) {
   EXPECT_TRUE(queue.empty());
   EXPECT_EQ(queue.capacity_bytes(), 0U);
   queue.push_back(std::make_shared<const std::string>("a"));
+  queue.push_back(std::make_shared<const std::string>("b"));
   EXPECT_GT(queue.capacity_bytes(), 0U);
+  queue.pop_front();
   queue.pop_front();
   EXPECT_TRUE(queue.empty());
   EXPECT_EQ(queue.capacity_bytes(), 0U);
+}
+
+// One frame for an otherwise idle connection is the common case: no allocation for it.
+TEST(FrameQueue, HoldsOneElementInline) {
+  FrameQueue<std::shared_ptr<const std::string>> queue;
+  for (int round = 0; round < 3; ++round) {
+    queue.push_back(std::make_shared<const std::string>("one"));
+    EXPECT_EQ(queue.size(), 1U);
+    EXPECT_EQ(*queue.front(), "one");
+    EXPECT_EQ(*queue[0], "one");
+    EXPECT_EQ(queue.capacity_bytes(), 0U);
+    queue.pop_front();
+    EXPECT_TRUE(queue.empty());
+  }
 }
 
 TEST(FrameQueue, KeepsOrderAcrossInterleavedPushesAndPops) {
