@@ -90,7 +90,7 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::Login& r
           reply_error(ctx, created.error());
           return;
         }
-        if (auto status = authenticate(ctx.connection_id, *user, created->id, false);
+        if (auto status = authenticate(ctx.connection_id, *user, created->id, nullptr);
             !status.ok()) {
           reply_error(ctx, status.error());
           return;
@@ -115,21 +115,21 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::Resume& 
   if (user->disabled) {
     return Error{Errc::account_disabled, "this account is disabled; ask an administrator"};
   }
-  MESSENGER_TRY(authenticate(ctx.connection_id, user.value(), session.value()->id, true));
+  MESSENGER_TRY(authenticate(ctx.connection_id, user.value(), session.value()->id, &user.value()));
   metrics_.resumes_ok.fetch_add(1);
   reply(ctx, protocol::LoginResult{std::string(), view(user.value())});
   return core::Ok{};
 }
 
 Status Service::Impl::authenticate(ConnectionId id, const core::User& user,
-                                   core::AuthSessionId session, bool user_is_current) {
+                                   core::AuthSessionId session, const core::User* current) {
   auto* state = connection(id);
   const auto before = presence_of(user.id);
   state->user = user.id;
   state->auth_session = session;
   state->presence = protocol::PresenceState::online;
   user_connections_[user.id].push_back(id);
-  presence_changed(user.id, before, user_is_current ? &user : nullptr);
+  presence_changed(user.id, before, current);
   return core::Ok{};
 }
 

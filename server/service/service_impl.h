@@ -138,10 +138,10 @@ class Service::Impl {
   /// the service thread. Without started threads both run inline.
   template <typename T>
   void run_off_thread(std::function<T()> work, std::function<void(T)> done);
-  /// `user_is_current`: `user` was read in this task, so its last_seen is the stored one and
-  /// the presence event need not read the user again (a login's user was read before hashing).
+  /// `current`, when given, is `user` as stored now (read in this task), so the presence event
+  /// need not read the user again; a login passes none (its user was read before hashing).
   Status authenticate(ConnectionId id, const core::User& user, core::AuthSessionId session,
-                      bool user_is_current);
+                      const core::User* current);
   /// `current`, when given, is the user's row as stored now (read in this task).
   void presence_changed(UserId user, protocol::PresenceState before,
                         const core::User* current = nullptr);

@@ -119,6 +119,35 @@ TEST_F(ServiceTest, ProfileAndSettingsReachOtherSessions) {
   EXPECT_EQ(ok(alice2, {{"type", "settings.get"}})["settings"]["theme"], "dark");
 }
 
+// The online event of a login or a resume says when the user was last seen: the time stored by
+// the last offline event, whichever way the user comes back.
+TEST_F(ServiceTest, OnlineAfterLoginOrResumeCarriesTheStoredLastSeen) {
+  Client alice = user("alice");
+  Client bob = user("bob");
+  ok(alice, {{"type", "conv.open_direct"}, {"user_id", bob.user_id}});
+  const std::string token = alice.token;
+  events(bob);
+  for (const bool by_token : {true, false}) {
+    disconnect(alice);
+    auto offline = events(bob, "presence");
+    ASSERT_EQ(offline.size(), 1u);
+    const auto last_seen = offline[0]["last_seen"].get<std::int64_t>();
+    EXPECT_GT(last_seen, 0);
+    if (by_token) {
+      alice = connect();
+      ok(alice, {{"type", "hello"}, {"version", 1}, {"client", "test"}});
+      ok(alice, {{"type", "auth.resume"}, {"token", token}});
+    } else {
+      alice = login("alice", "alice-password");
+    }
+    auto online = events(bob, "presence");
+    ASSERT_EQ(online.size(), 1u) << (by_token ? "resume" : "login");
+    EXPECT_EQ(online[0]["state"], "online");
+    EXPECT_EQ(online[0]["last_seen"].get<std::int64_t>(), last_seen)
+        << (by_token ? "resume" : "login");
+  }
+}
+
 TEST_F(ServiceTest, PresenceGoesToPeopleWhoShareAConversation) {
   Client alice = user("alice");
   Client bob = user("bob");
