@@ -146,13 +146,18 @@ void XmppLoadScenario::on_message(XmppClient& client, const StanzaInfo& message,
   if (shape_ == Shape::chat) {
     if (message.type != "chat" || bare(message.from) != peer.partner_jid) {
       recorder.add(Stat::unexpected);
-      recorder.error("a message from an unexpected sender or of an unexpected type");
+      recorder.error(fmt::format(
+          "a message from an unexpected sender or of an unexpected type (type={}{}{})",
+          message.type, message.condition.empty() ? "" : ", condition=", message.condition));
       return;
     }
   } else {
     if (message.type != "groupchat" || bare(message.from) != room_jid_) {
       recorder.add(Stat::unexpected);
-      recorder.error("a message from outside the room");
+      // The type and condition name what the server meant (e.g. an error bounced by the room).
+      recorder.error(
+          fmt::format("a message from outside the room (type={}{}{})", message.type,
+                      message.condition.empty() ? "" : ", condition=", message.condition));
       return;
     }
     const auto slash = message.from.find('/');
