@@ -115,15 +115,7 @@ Result<Message> MongoStore::insert_message(Session& session, const NewMessage& m
     auto counters = counters_of(session, message.conversation_id);
     if (!counters.ok()) return counters.error();
     if (!*counters) return no_conversation(message.conversation_id);
-    Message row{.conversation_id = message.conversation_id,
-                .seq = Seq((*counters)->last_seq.value() + 1),
-                .rev = Rev((*counters)->last_rev.value() + 1),
-                .sender_id = message.sender_id,
-                .client_msg_id = message.client_msg_id,
-                .text = message.text,
-                .created_at = message.created_at,
-                .edited_at = 0,
-                .deleted = false};
+    Message row = message.stored_after((*counters)->last_seq, (*counters)->last_rev);
     auto inserted =
         session->insert_one(collections::messages, message_document(row), "append message");
     if (!inserted.ok() && is_duplicate_key(inserted.error())) {

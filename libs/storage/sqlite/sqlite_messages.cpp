@@ -112,15 +112,7 @@ Result<std::optional<Message>> SqliteStore::insert_message(const NewMessage& mes
   // Plain VALUES with counters read before: an INSERT ... SELECT ... RETURNING built two
   // temporary b-trees per message (RETURNING's result table and the statement journal of a
   // multi-row insert), ~25k instructions of the ~80k an append cost.
-  Message row{.conversation_id = message.conversation_id,
-              .seq = Seq(last_seq.value() + 1),
-              .rev = Rev(last_rev.value() + 1),
-              .sender_id = message.sender_id,
-              .client_msg_id = message.client_msg_id,
-              .text = message.text,
-              .created_at = message.created_at,
-              .edited_at = 0,
-              .deleted = false};
+  Message row = message.stored_after(last_seq, last_rev);
   {
     auto insert =
         db_.prepare("INSERT INTO messages (" MESSAGE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
@@ -135,9 +127,9 @@ Result<std::optional<Message>> SqliteStore::insert_message(const NewMessage& mes
         .bind(row.created_at);
     MESSENGER_TRY(insert->run());
   }
-  // last_activity never moves backwards, even when a sender's clock is behind.
-  // The counters move only from the numbers the row was made with, so that numbers that were
-  // ahead of the stored ones cannot leave a gap (docs/storage.md, "Seq and rev").
+  // last_activity never moves backwards, even when a sender's clock is behind. The counters
+  // move only from the numbers the row was made with, so that numbers that were ahead of the
+  // stored ones cannot leave a gap (docs/storage.md, "Seq and rev").
   auto advance = db_.prepare(
       "UPDATE conversations SET last_seq = ?, last_rev = ?, last_activity = max(last_activity, ?)"
       " WHERE id = ? AND last_seq = ? AND last_rev = ?",

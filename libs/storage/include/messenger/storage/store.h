@@ -52,6 +52,20 @@ struct NewMessage {
   std::string client_msg_id;
   std::string text;
   TimestampMs created_at = 0;
+
+  /// The message as stored after a conversation whose counters are `last_seq` and `last_rev`:
+  /// the next seq and rev, never edited or deleted.
+  [[nodiscard]] Message stored_after(Seq last_seq, Rev last_rev) const {
+    return Message{.conversation_id = conversation_id,
+                   .seq = Seq(last_seq.value() + 1),
+                   .rev = Rev(last_rev.value() + 1),
+                   .sender_id = sender_id,
+                   .client_msg_id = client_msg_id,
+                   .text = text,
+                   .created_at = created_at,
+                   .edited_at = 0,
+                   .deleted = false};
+  }
 };
 
 enum class HistoryDirection { before, after };
