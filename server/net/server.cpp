@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "asio.h"
+#include "io_courier.h"
 #include "listener.h"
 #include "session_context.h"
 
@@ -33,7 +34,9 @@ std::string endpoint_text(const std::string& address, std::uint16_t port) {
 class Server::Impl {
  public:
   Impl(NetConfig config, service::Service& service, service::Metrics& metrics)
-      : context_{std::move(config), service, metrics, nullptr, {}} {}
+      : context_{std::move(config), service, metrics, nullptr, nullptr, {}}, courier_(io_) {
+    context_.courier = &courier_;
+  }
 
   core::Result<std::uint16_t> start();
   void stop_accepting();
@@ -47,6 +50,7 @@ class Server::Impl {
   std::optional<ssl::context> tls_;
   std::atomic<std::int64_t> next_connection_id_{0};
   asio::io_context io_;
+  IoCourier courier_;  // after io_: it posts to io_
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "asio.h"
+#include "connection.h"
 #include "server.h"
 #include "session_registry.h"
 
@@ -11,7 +12,8 @@ struct SessionContext {
   NetConfig config;
   service::Service& service;
   service::Metrics& metrics;
-  ssl::context* tls = nullptr;  // null: plain ws:// and http://
+  ssl::context* tls = nullptr;          // null: plain ws:// and http://
+  service::Courier* courier = nullptr;  // carries group commits' frames to the sessions
   SessionRegistry registry;
 };
 

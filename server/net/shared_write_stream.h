@@ -7,9 +7,11 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "beast.h"
+#include "drained_read.h"
 
 namespace messenger::net {
 
@@ -25,7 +27,10 @@ namespace messenger::net {
 /// session, so what this layer holds is bounded by one burst and one control frame: a reader that
 /// does not read holds up both writers, and the session's own send-queue bound applies as before.
 ///
-/// Reads go straight to the next layer. Every member runs on the connection's strand.
+/// Reads go straight to the next layer. Under a plain TCP stream (Beast's basic_stream, whose
+/// timeouts are off once the WebSocket is open) reads and writes go to its socket, past the
+/// stream's own operation; reads there wait for readiness after a read that emptied the socket
+/// (DrainedRead, drained_read.h). Every member runs on the connection's strand.
 template <typename Next>
 class SharedWriteStream {
  public:
@@ -46,7 +51,12 @@ class SharedWriteStream {
   template <typename MutableBuffers, typename Handler>
   BOOST_BEAST_ASYNC_RESULT2(Handler)
   async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-    return next_.async_read_some(buffers, std::forward<Handler>(handler));
+    if constexpr (kOverSocket && kSkipsDrainedReads) {
+      return next_.socket().async_read_some(DrainedRead<MutableBuffers>{buffers},
+                                            std::forward<Handler>(handler));
+    } else {
+      return transport().async_read_some(buffers, std::forward<Handler>(handler));
+    }
   }
 
   template <typename ConstBuffers, typename Handler>
@@ -56,7 +66,46 @@ class SharedWriteStream {
         WriteOp<ConstBuffers>{*this, buffers}, handler, next_.get_executor());
   }
 
+  /// The session's write of a burst of its own frames. With no write in flight (nearly always)
+  /// the bytes go straight to the transport and `handler` runs once they were written: no
+  /// composed operation and no wait on the flush timer in between. Otherwise they join the next
+  /// write like any writer's. `buffers` must stay valid until `handler` runs.
+  template <typename ConstBuffers, typename Handler>
+  void async_write_burst(const ConstBuffers& buffers, Handler&& handler) {
+    if (writing_ || error_) {
+      asio::async_write(*this, buffers, std::forward<Handler>(handler));
+      return;
+    }
+    ++started_;
+    writing_ = true;
+    // `this` stays valid: the handler holds its writer, the owner of this layer.
+    asio::async_write(transport(), buffers,
+                      [this, handler = std::forward<Handler>(handler)](beast::error_code ec,
+                                                                       std::size_t bytes) mutable {
+                        on_written(ec);
+                        handler(ec, bytes);
+                      });
+  }
+
+  /// Whether the write-wait timer exists now (it should only while a writer waits).
+  [[nodiscard]] bool holds_flush_timer() const noexcept { return flushed_ != nullptr; }
+
  private:
+  template <typename T>
+  struct IsBasicStream : std::false_type {};
+  template <typename Protocol, typename Executor, typename RatePolicy>
+  struct IsBasicStream<beast::basic_stream<Protocol, Executor, RatePolicy>> : std::true_type {};
+  static constexpr bool kOverSocket = IsBasicStream<Next>::value;
+
+  /// Where the bytes go: the socket under a plain stream, else the next layer (TLS).
+  auto& transport() noexcept {
+    if constexpr (kOverSocket) {
+      return next_.socket();
+    } else {
+      return next_;
+    }
+  }
+
   /// Appends the caller's bytes, starts a write when none is in flight, then waits (on the
   /// timer that each finished write cancels) until the write carrying those bytes finished.
   template <typename ConstBuffers>
@@ -91,7 +140,7 @@ class SharedWriteStream {
       if (error_) {
         fail_later();
       } else {
-        asio::async_write(next_, buffers,
+        asio::async_write(transport(), buffers,
                           [this](beast::error_code ec, std::size_t /*bytes*/) { on_written(ec); });
       }
       return started_;
@@ -112,7 +161,7 @@ class SharedWriteStream {
       fail_later();
       return;
     }
-    asio::async_write(next_, asio::buffer(in_flight_),
+    asio::async_write(transport(), asio::buffer(in_flight_),
                       [this](beast::error_code ec, std::size_t /*bytes*/) { on_written(ec); });
   }
 

@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "connection.h"
 #include "frame_queue.h"
+#include "io_courier.h"
 #include "messenger/protocol/codec.h"
 #include "metrics.h"
 #include "service.h"
@@ -39,7 +41,7 @@ constexpr std::string_view kBinaryNotSupported =
 /// The session ends when its read loop ends (peer close, error, timeout, or our own close
 /// completing); that is the one place that tells the Service (disconnect, exactly once).
 template <typename Stream>
-class WebsocketSession final : public service::Connection,
+class WebsocketSession final : public NetConnection,
                                public Stoppable,
                                public std::enable_shared_from_this<WebsocketSession<Stream>> {
  public:
@@ -83,6 +85,28 @@ class WebsocketSession final : public service::Connection,
         self->write_queued();  // the whole batch leaves in one write
       });
     });
+  }
+
+  service::Courier* courier() override { return context_.courier; }
+
+  // ---- NetConnection, from an IO thread ----
+
+  void take(std::shared_ptr<DeliveryBatch> batch, std::size_t begin, std::size_t end) override {
+    asio::dispatch(ws_.get_executor(),
+                   [self = this->shared_from_this(), batch = std::move(batch), begin, end]() {
+                     self->guard([&] {
+                       for (std::size_t i = begin; i < end; ++i) {
+                         service::Delivery& delivery = (*batch)[i];
+                         if (delivery.frame) {
+                           self->push(std::move(delivery.frame));
+                         } else {
+                           self->write_queued();  // what was queued before the close leaves first
+                           self->begin_close(delivery.close_code, delivery.close_reason);
+                         }
+                       }
+                       self->write_queued();  // the whole part leaves in one write
+                     });
+                   });
   }
 
   void close(CloseCode code, std::string_view reason) override {
@@ -231,7 +255,7 @@ class WebsocketSession final : public service::Connection,
   }
 
   /// Queues a frame without starting a write; write_queued() sends what is queued.
-  void push(const Frame& frame) {
+  void push(Frame frame) {
     if (!open_ || close_requested_ || ended_ || !frame) {
       return;
     }
@@ -243,7 +267,7 @@ class WebsocketSession final : public service::Connection,
       return;
     }
     queued_bytes_ += frame->size();
-    queue_.push_back(frame);
+    queue_.push_back(std::move(frame));
   }
 
   void too_slow() {
@@ -264,6 +288,23 @@ class WebsocketSession final : public service::Connection,
       queued_bytes_ = 0;
       return;
     }
+    writing_ = true;
+    // One frame, the common case (a reply, or one event to each member of a fan-out): its
+    // header and the shared payload leave in one gather write, nothing copied or allocated (the
+    // header fits in burst_'s inline storage).
+    if (queue_.size() == 1) {
+      lone_frame_ = queue_.front();
+      queued_bytes_ -= lone_frame_->size();
+      queue_.pop_front();
+      const TextFrameHeader header = text_frame_header(lone_frame_->size());
+      burst_.assign(header.bytes.data(), header.size);
+      const std::array<asio::const_buffer, 2> buffers{asio::buffer(burst_),
+                                                      asio::buffer(*lone_frame_)};
+      ws_.next_layer().async_write_burst(
+          buffers,
+          beast::bind_front_handler(&WebsocketSession::on_write, this->shared_from_this()));
+      return;
+    }
     // At least one frame, then frames while the burst stays under its bound, so that a long
     // queue is not copied whole (the queue's own bound is what limits a slow reader).
     std::size_t count = 0;
@@ -279,14 +320,14 @@ class WebsocketSession final : public service::Connection,
       queued_bytes_ -= queue_.front()->size();
       queue_.pop_front();
     }
-    writing_ = true;
-    asio::async_write(
-        ws_.next_layer(), asio::buffer(burst_),
+    ws_.next_layer().async_write_burst(
+        asio::buffer(burst_),
         beast::bind_front_handler(&WebsocketSession::on_write, this->shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t /*bytes*/) {
     writing_ = false;
+    lone_frame_.reset();
     std::string().swap(burst_);  // an idle connection keeps no burst buffer
     if (ec) {
       spdlog::debug("ws.write_failed {} error=\"{}\"", log_, ec.message());
@@ -390,8 +431,11 @@ class WebsocketSession final : public service::Connection,
 
   FrameQueue<Frame> queue_;  // waiting frames, not counting those being written
   std::size_t queued_bytes_ = 0;
-  std::string burst_;     // the encoded frames of the one write in flight
-  bool writing_ = false;  // a write of burst_ is in flight
+  // The one write in flight: its frames encoded, or when it carries one frame alone, that
+  // frame's header here and its payload in lone_frame_.
+  std::string burst_;
+  Frame lone_frame_;
+  bool writing_ = false;  // a write of burst_ (and lone_frame_) is in flight
 
   std::uint16_t close_code_ = 0;  // what begin_close was asked to send
   std::string close_text_;

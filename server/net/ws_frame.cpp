@@ -17,18 +17,25 @@ std::size_t text_frame_size(std::size_t payload_size) {
   return header + payload_size;
 }
 
-void append_text_frame(std::string& out, std::string_view payload) {
-  const std::uint64_t size = payload.size();
-  out.push_back(static_cast<char>(kFinText));
+TextFrameHeader text_frame_header(std::size_t payload_size) {
+  const std::uint64_t size = payload_size;
+  TextFrameHeader header;
+  header.bytes[header.size++] = static_cast<char>(kFinText);
   if (size <= kMaxLength7) {
-    out.push_back(static_cast<char>(size));
-  } else {
-    const int bytes = size <= 0xFFFF ? 2 : 8;
-    out.push_back(static_cast<char>(bytes == 2 ? kLength16 : kLength64));
-    for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
-      out.push_back(static_cast<char>((size >> shift) & 0xFF));
-    }
+    header.bytes[header.size++] = static_cast<char>(size);
+    return header;
   }
+  const int bytes = size <= 0xFFFF ? 2 : 8;
+  header.bytes[header.size++] = static_cast<char>(bytes == 2 ? kLength16 : kLength64);
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {
+    header.bytes[header.size++] = static_cast<char>((size >> shift) & 0xFF);
+  }
+  return header;
+}
+
+void append_text_frame(std::string& out, std::string_view payload) {
+  const TextFrameHeader header = text_frame_header(payload.size());
+  out.append(header.bytes.data(), header.size);
   out.append(payload);
 }
 

@@ -168,35 +168,73 @@ void Service::Impl::run_batch(std::vector<TaskQueue::Task>& tasks) {
 void Service::Impl::release_outputs(bool committed) {
   const auto unavailable = Error{Errc::unavailable, "storage failed; nothing was changed; retry"};
   // Each connection gets the frames of the batch in one hand-off (one post to its strand, and
-  // so one write) instead of one per frame. A stable sort keeps each connection's order.
-  std::stable_sort(outputs_.begin(), outputs_.end(), [](const Output& a, const Output& b) {
-    return std::less<>{}(a.connection.get(), b.connection.get());
+  // so one write) instead of one per frame. The outputs are put in order of (connection, index)
+  // through a list of those pairs: sorting the outputs themselves moved ~100-byte structs around,
+  // the larger part of the service thread's cost per fan-out delivery (callgrind).
+  std::vector<std::pair<const Connection*, std::size_t>> order;
+  order.reserve(outputs_.size());
+  for (std::size_t i = 0; i < outputs_.size(); ++i) {
+    order.emplace_back(outputs_[i].connection.get(), i);
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::less<>{}(a.first, b.first) || (a.first == b.first && a.second < b.second);
   });
+  // Connections with a courier get everything of the batch in one hand-off to it (normally all
+  // of them: one post to the IO threads per commit); the others one per connection.
+  Courier* courier = nullptr;
+  std::vector<Delivery> deliveries;
+  deliveries.reserve(outputs_.size());
   std::vector<Frame> frames;
-  for (std::size_t i = 0; i < outputs_.size();) {
-    Connection* connection = outputs_[i].connection.get();
-    for (; i < outputs_.size() && outputs_[i].connection.get() == connection; ++i) {
-      auto& out = outputs_[i];
-      if (connection == nullptr) continue;
+  for (std::size_t k = 0; k < order.size();) {
+    const std::shared_ptr<Connection>& connection = outputs_[order[k].second].connection;
+    Courier* carrier = connection ? connection->courier() : nullptr;
+    if (carrier != nullptr && courier == nullptr) courier = carrier;
+    const bool by_courier = carrier != nullptr && carrier == courier;
+    for (; k < order.size() && order[k].first == connection.get(); ++k) {
+      auto& out = outputs_[order[k].second];
+      if (!connection) continue;
+      Frame frame;
       if (!out.frame) {
         if (!committed) continue;
+      } else if (committed) {
+        frame = std::move(out.frame);
+      } else if (out.is_reply) {
+        frame = make_frame(protocol::encode_error(out.request.id, unavailable));
+      } else {
+        continue;
+      }
+      if (by_courier) {
+        deliveries.push_back(
+            Delivery{connection, std::move(frame), out.close_code, std::move(out.close_reason)});
+      } else if (frame) {
+        frames.push_back(std::move(frame));
+      } else {
         if (!frames.empty()) connection->send_all(std::exchange(frames, {}));
         connection->close(out.close_code, out.close_reason);
-      } else if (committed) {
-        frames.push_back(std::move(out.frame));
-      } else if (out.is_reply) {
-        frames.push_back(make_frame(protocol::encode_error(out.request.id, unavailable)));
       }
     }
     if (!frames.empty()) connection->send_all(std::exchange(frames, {}));
   }
+  if (!deliveries.empty()) courier->deliver(std::move(deliveries));
   outputs_.clear();
 }
 
 void Service::Impl::shutdown_connections() {
+  // Through the courier when there is one, so that each close follows the frames the last
+  // batches handed to it.
+  std::vector<Delivery> deliveries;
+  Courier* courier = nullptr;
   for (auto& [id, state] : connections_) {
-    state.connection->close(protocol::CloseCode::going_away, "server shutting down");
+    Courier* carrier = state.connection->courier();
+    if (carrier != nullptr && courier == nullptr) courier = carrier;
+    if (carrier != nullptr && carrier == courier) {
+      deliveries.push_back(Delivery{state.connection, nullptr, protocol::CloseCode::going_away,
+                                    "server shutting down"});
+    } else {
+      state.connection->close(protocol::CloseCode::going_away, "server shutting down");
+    }
   }
+  if (!deliveries.empty()) courier->deliver(std::move(deliveries));
   connections_.clear();
   user_connections_.clear();
 }

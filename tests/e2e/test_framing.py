@@ -81,3 +81,32 @@ def test_messages_cut_and_pipelined_in_every_way_are_read_whole(server):
         assert replies[99]["type"] == "result", replies
     finally:
         raw.close()
+
+
+def test_pipelined_requests_fill_the_read_buffer_and_are_answered_in_order(server):
+    """More requests in one TCP segment than the server's first read takes (Beast reads up to
+    1,536 bytes): the reads that fill their buffer are followed at once by another, the last
+    short one waits for readiness, and every request is answered, in order. (150: within the
+    default request burst, 200, whose excess would be answered at once by the IO thread.)"""
+    raw = RawWs(server.host, server.port)
+    try:
+        raw.send_frame(OP_TEXT, request_bytes(0))
+        replies, _ = read_replies(raw, 1)
+        assert replies[0]["type"] == "result", replies
+        burst = b"".join(RawWs.frame_bytes(OP_TEXT, request_bytes(1 + i, "user.me"))
+                         for i in range(150))
+        assert len(burst) > 3 * 1536
+        raw.sock.sendall(burst)
+        order = []
+        while len(order) < 150:
+            opcode, payload = raw.recv_frame()
+            if opcode == OP_TEXT:
+                order.append(json.loads(payload)["id"])
+        assert order == list(range(1, 151))
+        # And the connection still reads what comes after a pause.
+        time.sleep(0.05)
+        raw.send_frame(OP_TEXT, request_bytes(500, "user.me"))
+        replies, _ = read_replies(raw, 1)
+        assert replies[500]["code"] == "not_authenticated", replies
+    finally:
+        raw.close()

@@ -48,6 +48,10 @@ class Scanner {
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') return s_.substr(start, i_++ - start);
       if (c == '\\' || c < 0x20) return std::nullopt;
+      if (c < 0x80) {  // ASCII, nearly every byte: no call per byte
+        ++i_;
+        continue;
+      }
       const std::size_t n = utf8_sequence(s_, i_);
       if (n == 0) return std::nullopt;
       i_ += n;
@@ -76,6 +80,10 @@ class Scanner {
         out.push_back(decoded);
         i_ += 2;
         run = i_;
+        continue;
+      }
+      if (c < 0x80) {  // ASCII, nearly every byte of a message: no call per byte
+        ++i_;
         continue;
       }
       const std::size_t n = utf8_sequence(s_, i_);

@@ -46,5 +46,13 @@ TEST(WsFrame, FramesAppendOneAfterAnother) {
                              14));
 }
 
+TEST(WsFrame, HeaderAloneIsWhatAppendWritesBeforeThePayload) {
+  for (const std::size_t size : {0UL, 5UL, 125UL, 126UL, 65535UL, 65536UL}) {
+    const TextFrameHeader header = text_frame_header(size);
+    EXPECT_EQ(std::string(header.bytes.data(), header.size), header_of(size)) << size;
+    EXPECT_EQ(header.size + size, text_frame_size(size)) << size;
+  }
+}
+
 }  // namespace
 }  // namespace messenger::net

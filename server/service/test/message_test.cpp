@@ -9,9 +9,7 @@ class MessageTest : public ServiceTest {
     ServiceTest::SetUp();
     alice = user("alice");
     bob = user("bob");
-    conversation =
-        ok(alice, {{"type", "conv.open_direct"}, {"user_id", bob.user_id}})["conversation"]["id"];
-    events(bob);
+    conversation = open_direct(alice, bob);
   }
 
   json send(Client& c, const std::string& client_msg_id, const std::string& text) {

@@ -33,7 +33,9 @@ class RecordingConnection final : public Connection {
     if (!closed) close_code = code;
     closed = true;
   }
+  Courier* courier() override { return carrier; }
   std::vector<json> frames;
+  Courier* carrier = nullptr;  // null: the service calls send_all and close
   std::optional<protocol::CloseCode> close_code;
   bool closed = false;
 };
@@ -78,15 +80,28 @@ class ServiceTest : public ::testing::Test {
     Client client;
     client.id = core::ConnectionId{++next_connection_};
     client.conn = std::make_shared<RecordingConnection>();
+    client.conn->carrier = courier_;
     service_->connect(client.id, client.conn, address);
     service_->run_until_idle();
     return client;
   }
 
-  /// Sends one request and returns its reply (result or error); other frames stay queued.
-  json call(Client& client, json request) {
+  /// Queues one valid request without handling it; returns its id.
+  std::string enqueue(Client& client, json request) {
     const std::string id = "r" + std::to_string(++next_request_);
     request["id"] = id;
+    auto parsed = protocol::parse_request(request.dump(), config_.limits);
+    EXPECT_TRUE(parsed.body.ok()) << request.dump();
+    if (parsed.body.ok()) {
+      service_->request(client.id, protocol::Request{parsed.id, std::move(parsed.body.value())});
+    }
+    return id;
+  }
+
+  /// Sends one request and returns its reply (result or error); other frames stay queued.
+  json call(Client& client, json request) {
+    request["id"] = "r" + std::to_string(++next_request_);
+    const std::string id = request["id"];
     auto parsed = protocol::parse_request(request.dump(), config_.limits);
     if (!parsed.body.ok()) {
       return json{{"type", "error"}, {"code", core::to_string(parsed.body.error().code)}};
@@ -156,6 +171,13 @@ class ServiceTest : public ::testing::Test {
     return login(username, username + "-password");
   }
 
+  /// Opens the direct conversation of two users; returns its id. b's events so far are dropped.
+  json open_direct(Client& a, Client& b) {
+    json id = ok(a, {{"type", "conv.open_direct"}, {"user_id", b.user_id}})["conversation"]["id"];
+    events(b);
+    return id;
+  }
+
   void disconnect(Client& client) {
     service_->disconnect(client.id);
     service_->run_until_idle();
@@ -167,6 +189,7 @@ class ServiceTest : public ::testing::Test {
   Metrics metrics_;
   ServiceConfig config_;
   std::unique_ptr<Service> service_;
+  Courier* courier_ = nullptr;  // given to the connections made from then on
   std::int64_t next_connection_ = 0;
   std::int64_t next_request_ = 0;
 };
