@@ -98,9 +98,10 @@ class JsonScanner {
     const std::size_t start = i_;
     std::int64_t value = 0;
     while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') {
+      // Checked before the digit is added: a 19th digit could overflow the int64.
+      if (i_ - start == kMaxScannedDigits) return std::nullopt;
       value = value * 10 + (s_[i_] - '0');
       ++i_;
-      if (i_ - start > kMaxScannedDigits) return std::nullopt;
     }
     const std::size_t digits = i_ - start;
     if (digits == 0 || (digits > 1 && s_[start] == '0')) return std::nullopt;

@@ -261,6 +261,10 @@ TEST(DirectAuthReader, LeavesErrorsToTheTreeWithTheirDocumentedCodes) {
                "field 'version' must be an integer");
   expect_error(R"({"id":1,"type":"hello","version":4294967296})", Errc::bad_request,
                "field 'version' must be an integer");
+  expect_error(R"({"id":1,"type":"hello","version":9999999999999999999})", Errc::bad_request,
+               "field 'version' must be an integer");  // 19 digits: past what the scanner reads
+  expect_error(R"({"id":99999999999999999999,"type":"hello","version":1})", Errc::bad_request,
+               "field 'id' must be a string of 1 to 64 characters or a non-negative integer");
   expect_error(R"({"id":1,"type":"hello"})", Errc::bad_request, "field 'version' is required");
   expect_error(R"({"id":1,"type":"hello","version":null})", Errc::bad_request,
                "field 'version' is required");
