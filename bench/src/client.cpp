@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 
-#include "login_reply.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -13,6 +12,14 @@ void append_int(std::string& out, std::int64_t value) {
   std::array<char, 24> digits{};
   const auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), value);
   out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
+}
+
+/// The reply of a request that the connection's end cut short.
+Reply closed_reply(std::string message) {
+  Reply reply;
+  reply.code = "closed";
+  reply.message = std::move(message);
+  return reply;
 }
 
 }  // namespace
@@ -31,7 +38,7 @@ void Client::start(const Account& account, AuthMode mode, ReplyHandler done) {
   if (closed_ || closing_) {
     // Aborted before it started (a connect timeout): a connection opened now would outlive
     // the scenario and keep the io_context running.
-    Reply reply{false, {}, "closed", closed_reason_.empty() ? "aborted" : closed_reason_};
+    Reply reply = closed_reply(closed_reason_.empty() ? "aborted" : closed_reason_);
     return done(reply);
   }
   // The requests are written as text (strings through nlohmann's escaping): building a tree per
@@ -55,13 +62,8 @@ void Client::start(const Account& account, AuthMode mode, ReplyHandler done) {
                     std::move(login),
                     [this, done = std::move(done)](Reply& reply) {
                       if (reply.ok) {
-                        const auto& result = reply.result;
-                        if (result.contains("token") && result["token"].is_string()) {
-                          token_ = result["token"].get<std::string>();
-                        }
-                        if (result.contains("user") && result["user"].contains("id")) {
-                          user_id_ = result["user"]["id"].get<std::int64_t>();
-                        }
+                        if (!reply.token.empty()) token_ = std::move(reply.token);
+                        if (reply.user_id != 0) user_id_ = reply.user_id;
                         ready_ = user_id_ != 0;
                         if (!ready_) {
                           reply.ok = false;
@@ -87,7 +89,7 @@ void Client::call(nlohmann::json request, ReplyHandler handler) {
 
 void Client::call_text(std::string request_without_end, ReplyHandler handler, ResultKind result) {
   if (closed_) {
-    Reply reply{false, {}, "closed", closed_reason_};
+    Reply reply = closed_reply(closed_reason_);
     return handler(reply);
   }
   const std::int64_t id = next_control_id_++;
@@ -132,7 +134,8 @@ void Client::on_open() {
   if (on_open_) {
     auto opened = std::move(on_open_);
     on_open_ = nullptr;
-    Reply reply{true, {}, {}, {}};
+    Reply reply;
+    reply.ok = true;
     opened(reply);
   }
 }
@@ -181,9 +184,10 @@ void Client::on_control_reply(std::string_view frame, const FrameInfo& info) {
     if (result == ResultKind::tree) {
       auto doc = nlohmann::json::parse(frame, nullptr, false);
       if (doc.contains("result")) reply.result = std::move(doc["result"]);
-    } else if (LoginFields login; result == ResultKind::login && read_login_fields(frame, login)) {
-      if (!login.token.empty()) reply.result["token"] = std::move(login.token);
-      if (login.user_id != 0) reply.result["user"]["id"] = login.user_id;
+    } else if (result == ResultKind::login) {
+      // scan_frame() has read them already: no second pass over the frame.
+      reply.token = info.token;
+      reply.user_id = info.user_id;
     }
   } else {
     auto doc = nlohmann::json::parse(frame, nullptr, false);
@@ -199,7 +203,7 @@ void Client::fail_pending(std::string_view reason) {
   auto pending = std::move(pending_);
   pending_.clear();
   for (auto& [id, call] : pending) {
-    Reply reply{false, {}, "closed", std::string(reason)};
+    Reply reply = closed_reply(std::string(reason));
     call.handler(reply);
   }
 }
@@ -212,7 +216,7 @@ void Client::on_closed(std::string_view reason) {
   if (on_open_) {
     auto opened = std::move(on_open_);
     on_open_ = nullptr;
-    Reply reply{false, {}, "closed", closed_reason_};
+    Reply reply = closed_reply(closed_reason_);
     opened(reply);
   }
   fail_pending(closed_reason_);

@@ -33,6 +33,8 @@ struct Reply {
   nlohmann::json result;
   std::string code;
   std::string message;
+  std::string token;         // result.token of a login result (Client::ResultKind::login)
+  std::int64_t user_id = 0;  // result.user.id of a login or resume result (ResultKind::login)
 };
 
 class Client;
@@ -82,7 +84,7 @@ class Client final : private WsHandler {
   /// JSON tree was most of what a login cost the generator.
   enum class ResultKind : std::uint8_t {
     none,   // nothing (null)
-    login,  // {"token":...,"user":{"id":...}} only (token when present)
+    login,  // Reply::token and Reply::user_id only (result stays null)
     tree,   // the whole result
   };
   /// The same as call() for a request already written as JSON text without its closing brace

@@ -9,7 +9,7 @@ namespace {
 
 using json = nlohmann::json;
 
-enum class Where : std::uint8_t { top, event_message, result, result_message, skip };
+enum class Where : std::uint8_t { top, event_message, result, result_message, result_user, skip };
 enum class Key : std::uint8_t {
   other,
   type,
@@ -21,7 +21,9 @@ enum class Key : std::uint8_t {
   sender_id,
   seq,
   text,
-  duplicate
+  duplicate,
+  token,
+  user
 };
 
 Key classify(std::string_view k) {
@@ -34,7 +36,10 @@ Key classify(std::string_view k) {
       if (k == "type") return Key::type;
       if (k == "code") return Key::code;
       if (k == "text") return Key::text;
+      if (k == "user") return Key::user;
       return Key::other;
+    case 5:
+      return k == "token" ? Key::token : Key::other;
     case 6:
       return k == "result" ? Key::result : Key::other;
     case 7:
@@ -82,6 +87,8 @@ class Scanner {
       }
     } else if ((w == Where::event_message || w == Where::result_message) && key_ == Key::text) {
       info_.sent_ns = parse_sent_ns(value);
+    } else if (w == Where::result && key_ == Key::token) {
+      info_.token.assign(value);
     }
     return true;
   }
@@ -95,6 +102,7 @@ class Scanner {
       if (w == Where::top && key_ == Key::message) child = Where::event_message;
       if (w == Where::top && key_ == Key::result) child = Where::result;
       if (w == Where::result && key_ == Key::message) child = Where::result_message;
+      if (w == Where::result && key_ == Key::user) child = Where::result_user;
     }
     return push(child);
   }
@@ -126,6 +134,9 @@ class Scanner {
         if (key_ == Key::conversation_id) info_.conversation_id = value;
         if (key_ == Key::sender_id) info_.sender_id = value;
         if (key_ == Key::seq) info_.seq = value;
+        break;
+      case Where::result_user:
+        if (key_ == Key::id) info_.user_id = value;
         break;
       default:
         break;
@@ -250,6 +261,7 @@ class FastScanner {
         if (where == Where::top && key == Key::message) child = Where::event_message;
         if (where == Where::top && key == Key::result) child = Where::result;
         if (where == Where::result && key == Key::message) child = Where::result_message;
+        if (where == Where::result && key == Key::user) child = Where::result_user;
         return object(child, depth + 1);
       }
       case '[':
@@ -266,6 +278,8 @@ class FastScanner {
                    key == Key::text) {
           // The timestamp is plain digits then a space: escapes cannot come before it.
           info_.sent_ns = parse_sent_ns(raw);
+        } else if (where == Where::result && key == Key::token) {
+          info_.token.assign(raw);
         }
         return true;
       }
@@ -289,6 +303,8 @@ class FastScanner {
           if (key == Key::conversation_id) info_.conversation_id = number_value;
           if (key == Key::sender_id) info_.sender_id = number_value;
           if (key == Key::seq) info_.seq = number_value;
+        } else if (where == Where::result_user && key == Key::id) {
+          info_.user_id = number_value;
         }
         return true;
       }
@@ -390,6 +406,12 @@ bool scan_dom(std::string_view frame, FrameInfo& info) {
     if (duplicate != result->end() && duplicate->is_boolean()) {
       info.duplicate = duplicate->get<bool>();
     }
+    const auto token = result->find("token");
+    if (token != result->end() && token->is_string()) {
+      info.token = token->get_ref<const std::string&>();
+    }
+    const auto user = result->find("user");
+    if (user != result->end() && user->is_object()) info.user_id = int_or_zero(*user, "id");
   }
   return true;
 }
@@ -406,6 +428,8 @@ void FrameInfo::reset() {
   sent_ns = -1;
   duplicate = false;
   code.clear();
+  user_id = 0;
+  token.clear();
 }
 
 std::string_view parser_name(ParserKind parser) {

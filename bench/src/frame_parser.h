@@ -20,6 +20,8 @@ struct FrameInfo {
   std::int64_t sent_ns = -1;  // the send timestamp at the start of the message text; -1 if none
   bool duplicate = false;     // result.duplicate
   std::string code;           // error code
+  std::int64_t user_id = 0;   // result.user.id (a login or resume result)
+  std::string token;          // result.token (a login result), as sent: tokens need no escapes
 
   void reset();
 };

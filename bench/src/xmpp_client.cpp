@@ -243,14 +243,14 @@ void XmppClient::finish_start(bool ok, std::string code, std::string message) {
   if (!on_started_) return;
   auto done = std::move(on_started_);
   on_started_ = nullptr;
-  Reply reply{ok, {}, std::move(code), std::move(message)};
+  Reply reply{ok, {}, std::move(code), std::move(message), {}, 0};
   done(reply);
 }
 
 void XmppClient::join_room(std::string_view room_jid, std::string_view nick, bool configure,
                            ReplyHandler done) {
   if (!ready()) {
-    Reply reply{false, {}, "closed", "join before login"};
+    Reply reply{false, {}, "closed", "join before login", {}, 0};
     return done(reply);
   }
   join_room_ = std::string(room_jid);
@@ -269,7 +269,7 @@ void XmppClient::finish_join(bool ok, std::string code) {
   if (!on_joined_) return;
   auto done = std::move(on_joined_);
   on_joined_ = nullptr;
-  Reply reply{ok, {}, std::move(code), {}};
+  Reply reply{ok, {}, std::move(code), {}, {}, 0};
   done(reply);
 }
 

@@ -59,6 +59,38 @@ TEST_P(FrameParser, NestedIdsDoNotLeakToTheTop) {
   EXPECT_FALSE(info.has_id);
 }
 
+TEST_P(FrameParser, LoginResultGivesTheTokenAndTheUserId) {
+  FrameInfo info;
+  ASSERT_TRUE(scan_frame(
+      R"({"type":"result","id":2,"result":{"token":"abc","user":{"id":42,"username":"u",)"
+      R"("display_name":"U","is_admin":false,"created_at":1,"last_seen":0,"presence":"online"}}})",
+      info, GetParam()));
+  EXPECT_EQ(info.kind, FrameKind::result);
+  EXPECT_EQ(info.id, 2);
+  EXPECT_EQ(info.token, "abc");
+  EXPECT_EQ(info.user_id, 42);
+}
+
+TEST_P(FrameParser, ResumeResultHasNoToken) {
+  FrameInfo info;
+  info.token = "stale";
+  ASSERT_TRUE(
+      scan_frame(R"({"type":"result","id":2,"result":{"user":{"id":7}}})", info, GetParam()));
+  EXPECT_EQ(info.token, "");
+  EXPECT_EQ(info.user_id, 7);
+}
+
+TEST_P(FrameParser, TokenAndUserIdOnlyFromTheResult) {
+  FrameInfo info;
+  ASSERT_TRUE(scan_frame(
+      R"({"id":1,"token":"top","user":{"id":5},"result":{"list":[{"token":"x"},{"user":{"id":9}}],)"
+      R"("other":{"user":{"id":3}},"user":{"name":"n","id":11,"more":{"id":12}}}})",
+      info, GetParam()));
+  EXPECT_EQ(info.token, "");
+  EXPECT_EQ(info.user_id, 11);
+  EXPECT_EQ(info.id, 1);
+}
+
 TEST_P(FrameParser, RejectsInvalidJsonAndNonObjects) {
   FrameInfo info;
   EXPECT_FALSE(scan_frame("{\"type\":", info, GetParam()));

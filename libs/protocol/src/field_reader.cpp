@@ -97,6 +97,14 @@ StringRule client_msg_id_rule(const Limits& limits) {
   return {1, limits.max_client_msg_id_chars};
 }
 
+StringRule profile_field_rule(const Limits& limits) {
+  return {0, limits.max_profile_field_chars};
+}
+
+StringRule password_rule(const Limits& limits) {
+  return {0, limits.max_password_bytes, StringRule::Unit::bytes};
+}
+
 core::Status FieldReader::string(std::string_view key, std::string& out, const StringRule& rule,
                                  Need need) const {
   const Json* value = find(key);

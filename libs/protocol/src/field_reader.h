@@ -35,9 +35,13 @@ struct StringRule {
   }
 };
 
-/// The rules of a message's fields, shared by the tree reader and the direct msg.send reader.
+/// The rules of fields read both by the tree and by the direct reader (direct_reader.h).
 StringRule message_text_rule(const Limits& limits);
 StringRule client_msg_id_rule(const Limits& limits);
+/// Short free text: hello's client, a login's device, profile fields, search queries.
+StringRule profile_field_rule(const Limits& limits);
+/// A password as given (to log in or to check the current one): bytes, no lower bound.
+StringRule password_rule(const Limits& limits);
 
 /// Reads the fields of one JSON object: a request, or (for clients) an object of a server frame.
 /// Each call checks presence, JSON type and bounds and returns an error naming the field; an

@@ -4,12 +4,12 @@
 #include <string>
 #include <utility>
 
+#include "direct_reader.h"
 #include "field_reader.h"
 #include "json_depth.h"
 #include "messenger/protocol/codec.h"
 #include "request_id.h"
 #include "request_types.h"
-#include "send_reader.h"
 #include "utf8.h"
 
 namespace messenger::protocol {
@@ -33,12 +33,10 @@ struct Context {
 
   [[nodiscard]] StringRule name() const { return {1, limits.max_name_chars}; }
   [[nodiscard]] StringRule topic() const { return {0, limits.max_topic_chars}; }
-  [[nodiscard]] StringRule profile_field() const { return {0, limits.max_profile_field_chars}; }
+  [[nodiscard]] StringRule profile_field() const { return detail::profile_field_rule(limits); }
   [[nodiscard]] StringRule text() const { return detail::message_text_rule(limits); }
   [[nodiscard]] StringRule client_msg_id() const { return detail::client_msg_id_rule(limits); }
-  [[nodiscard]] StringRule password() const {
-    return {0, limits.max_password_bytes, StringRule::Unit::bytes};
-  }
+  [[nodiscard]] StringRule password() const { return detail::password_rule(limits); }
   [[nodiscard]] static StringRule any() { return {}; }
 
   /// A password being set: at most max_password_bytes, at least min_password_chars.
@@ -323,8 +321,9 @@ ParsedRequest detail::parse_request_tree(std::string_view frame, const Limits& l
 }
 
 ParsedRequest parse_request(std::string_view frame, const Limits& limits) {
-  // Most frames are msg.send: read those without a JSON tree; the tree reads everything else.
-  if (auto send = detail::read_send_directly(frame, limits)) return std::move(*send);
+  // Most frames are msg.send, and every connection starts with hello and a login or resume:
+  // read those without a JSON tree; the tree reads everything else.
+  if (auto direct = detail::read_directly(frame, limits)) return std::move(*direct);
   return detail::parse_request_tree(frame, limits);
 }
 
