@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -13,6 +14,12 @@ namespace {
 // 24-byte header, then the page; bytes 4-7 of the header, big-endian, are the database size in
 // pages after a commit, and zero in every frame but a transaction's last.
 constexpr int kFrameHeaderBytes = 24;
+
+// The unix VFS's xWrite cannot write 128 KiB or more in one call: it masks each pwrite's length
+// with 0x1ffff (SQLite 3.40 seekAndWrite), so a multiple of 128 KiB becomes a zero-byte write
+// and fails as SQLITE_FULL. SQLite itself never writes more than one page at once. A larger
+// buffer goes out in chunks of this size (a multiple of every page size up to 4 KiB).
+constexpr std::size_t kMaxWriteBytes = 124 * 1024;
 
 bool is_commit_frame_header(const void* data, int bytes) {
   if (bytes != kFrameHeaderBytes) return false;
@@ -46,10 +53,14 @@ sqlite3_vfs& base(sqlite3_vfs* vfs) {
 }
 
 int flush(WalFile& file) {
-  if (file.buffer.empty()) return SQLITE_OK;
-  const int rc = file.real->pMethods->xWrite(file.real, file.buffer.data(),
-                                             static_cast<int>(file.buffer.size()), file.offset);
-  file.vfs->count_wal_write();
+  int rc = SQLITE_OK;
+  for (std::size_t done = 0; done < file.buffer.size() && rc == SQLITE_OK;) {
+    const std::size_t chunk = std::min(file.buffer.size() - done, kMaxWriteBytes);
+    rc = file.real->pMethods->xWrite(file.real, file.buffer.data() + done, static_cast<int>(chunk),
+                                     file.offset + static_cast<sqlite3_int64>(done));
+    file.vfs->count_wal_write();
+    done += chunk;
+  }
   // After a failed write SQLite abandons the transaction; its frames are past the WAL index's
   // end and never read, so there is nothing worth retrying.
   file.buffer.clear();
@@ -81,11 +92,13 @@ int wal_write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 off
     if (const int rc = flush(self); rc != SQLITE_OK) return rc;
   }
   if (self.buffer.empty()) self.offset = offset;
+  // Overwrite what the buffer holds of [offset, offset + bytes), append the rest (no zero fill:
+  // a resize would clear every page before copying it).
   const auto at = static_cast<std::size_t>(offset - self.offset);
-  if (at + static_cast<std::size_t>(bytes) > self.buffer.size()) {
-    self.buffer.resize(at + static_cast<std::size_t>(bytes));
-  }
-  std::memcpy(self.buffer.data() + at, data, static_cast<std::size_t>(bytes));
+  const auto* in = static_cast<const unsigned char*>(data);
+  const std::size_t overlap = std::min(static_cast<std::size_t>(bytes), self.buffer.size() - at);
+  std::memcpy(self.buffer.data() + at, in, overlap);
+  self.buffer.insert(self.buffer.end(), in + overlap, in + bytes);
 
   if (is_commit_frame_header(data, bytes)) {
     self.flush_after = offset + kFrameHeaderBytes;

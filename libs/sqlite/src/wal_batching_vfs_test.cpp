@@ -162,6 +162,21 @@ TEST_F(WalFileTest, WriteAwayFromTheBufferWritesTheBufferFirst) {
   EXPECT_EQ(vfs_->wal_writes(), 2U);
 }
 
+TEST_F(WalFileTest, ABufferPastTheDefaultVfsWriteLimitGoesOutWhole) {
+  // 32 frames of 4 KiB pages: 131,840 bytes, more than the default VFS writes in one call.
+  std::vector<unsigned char> expected;
+  for (unsigned char page = 1; page <= 32; ++page) {
+    const auto header = frame_header(page, page == 32 ? 40 : 0);
+    const auto body = filled(4096, page);
+    ASSERT_EQ(write(header, static_cast<sqlite3_int64>(expected.size())), SQLITE_OK);
+    expected.insert(expected.end(), header.begin(), header.end());
+    ASSERT_EQ(write(body, static_cast<sqlite3_int64>(expected.size())), SQLITE_OK);
+    expected.insert(expected.end(), body.begin(), body.end());
+  }
+  EXPECT_EQ(on_disk(wal_path_), expected);
+  EXPECT_EQ(vfs_->wal_writes(), 2U);
+}
+
 TEST_F(WalFileTest, CloseWritesWhatIsBuffered) {
   ASSERT_EQ(write(filled(64, 0x33), 0), SQLITE_OK);
   ASSERT_EQ(file()->pMethods->xClose(file()), SQLITE_OK);
@@ -260,6 +275,36 @@ TEST(WalBatchingVfs, ADatabaseOpenedWithBatchedWritesKeepsItsVfsWhenMoved) {
   }
   Database reopened = open_wal(path, nullptr, "full");
   EXPECT_EQ(count_rows(reopened), 2);
+}
+
+TEST(WalBatchingVfs, ALargeTransactionIsCommittedWhole) {
+  TempDir dir;
+  const auto path = dir.file("large.db");
+  for (const char* synchronous : {"full", "normal"}) {
+    {
+      auto opened = open_database(path, 5000, WalWrites::batched);
+      ASSERT_TRUE(opened.ok()) << opened.error().message;
+      ASSERT_TRUE(opened->query_text("PRAGMA journal_mode = WAL", "wal").ok());
+      ASSERT_TRUE(
+          opened->execute(std::string("PRAGMA synchronous = ") + synchronous, "synchronous").ok());
+      // About 1.2 MB of rows and index entries in one commit, and more than the page cache
+      // (2 MiB by default) holds after several of them: spills and chunked writes.
+      ASSERT_TRUE(opened
+                      ->execute("CREATE TABLE IF NOT EXISTS t (body TEXT NOT NULL);"
+                                " CREATE INDEX IF NOT EXISTS t_body ON t (body);"
+                                " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                                " WHERE i < 2000) INSERT INTO t SELECT printf('%.300c%d', 'x', i)"
+                                " || hex(randomblob(8)) FROM n",
+                                "fill")
+                      .ok());
+    }
+    Database reopened = open_wal(path, nullptr, "full");
+    auto check = reopened.query_text("PRAGMA integrity_check", "integrity check");
+    ASSERT_TRUE(check.ok());
+    EXPECT_EQ(*check, "ok");
+  }
+  Database reopened = open_wal(path, nullptr, "full");
+  EXPECT_EQ(count_rows(reopened), 4000);
 }
 
 TEST(WalBatchingVfs, EachObjectRegistersItsOwnVfsAndNoneIsTheDefault) {
