@@ -97,7 +97,7 @@ int wal_write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 off
   const auto at = static_cast<std::size_t>(offset - self.offset);
   const auto* in = static_cast<const unsigned char*>(data);
   const std::size_t overlap = std::min(static_cast<std::size_t>(bytes), self.buffer.size() - at);
-  std::memcpy(self.buffer.data() + at, in, overlap);
+  if (overlap > 0) std::memcpy(self.buffer.data() + at, in, overlap);  // data() may be null.
   self.buffer.insert(self.buffer.end(), in + overlap, in + bytes);
 
   if (is_commit_frame_header(data, bytes)) {
