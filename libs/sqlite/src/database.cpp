@@ -4,11 +4,18 @@
 
 namespace messenger::sqlite {
 
-core::Result<Database> open_database(const std::string& path, int busy_timeout_ms) {
+core::Result<Database> open_database(const std::string& path, int busy_timeout_ms,
+                                     WalWrites wal_writes) {
+  std::unique_ptr<WalBatchingVfs> vfs;
+  if (wal_writes == WalWrites::batched) {
+    auto made = WalBatchingVfs::create();
+    if (!made.ok()) return made.error();
+    vfs = std::move(*made);
+  }
   sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 vfs ? vfs->name() : nullptr);
   // sqlite3_open_v2 hands out a handle even when it fails; it must still be closed.
   DatabaseHandle handle(raw);
   if (rc != SQLITE_OK) {
@@ -18,7 +25,7 @@ core::Result<Database> open_database(const std::string& path, int busy_timeout_m
   }
   sqlite3_extended_result_codes(handle.get(), 1);
   sqlite3_busy_timeout(handle.get(), busy_timeout_ms);
-  return Database(std::move(handle));
+  return Database(std::move(handle), std::move(vfs));
 }
 
 core::Result<Statement> Database::prepare(std::string_view sql, std::string_view what) {
