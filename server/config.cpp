@@ -367,6 +367,9 @@ std::vector<Setting> make_settings() {
       [](S & s) -> auto& { return s.sqlite_busy_timeout_ms; },
       "how long SQLite waits for a lock held by another process"));
   v.push_back(integer(
+      "storage", "sqlite_cache_mib", 1, 65'536, [](S & s) -> auto& { return s.sqlite_cache_mib; },
+      "most memory in MiB the embedded store's page cache may grow to"));
+  v.push_back(integer(
       "storage", "conversation_cache_size", 1, 10'000'000,
       [](S & s) -> auto& { return s.conversation_cache_size; },
       "conversations (row and member list) the embedded store keeps in memory"));

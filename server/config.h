@@ -25,6 +25,8 @@ struct Settings {
   std::string store = "sqlite";
   std::string sqlite_synchronous = "full";
   int sqlite_busy_timeout_ms = 5000;
+  /// Upper bound of the embedded store's page cache, in MiB.
+  int sqlite_cache_mib = 64;
   /// Conversations whose row and members the SQLite store keeps in memory.
   int conversation_cache_size = 100'000;
   /// Its `uri` is `store` when that names a MongoDB database once settings are complete.

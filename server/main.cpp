@@ -109,6 +109,7 @@ StoreResult open_embedded_store(const server::Settings& settings) {
   sqlite.path = (fs::path(settings.data_dir) / "messenger.db").string();
   sqlite.synchronous = settings.sqlite_synchronous;
   sqlite.busy_timeout_ms = settings.sqlite_busy_timeout_ms;
+  sqlite.cache_mib = settings.sqlite_cache_mib;
   auto store = storage::open_sqlite_store(sqlite);
   if (!store.ok()) {
     return startup_error("cannot open the database '" + sqlite.path +

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <system_error>
 
@@ -48,8 +49,6 @@ core::Status check_version(Database& db, const std::string& path) {
   return core::Ok{};
 }
 
-/// Upper bound of SQLite's page cache for the store's connection (it grows only as pages are used).
-constexpr int kPageCacheKib = 64 * 1024;
 /// WAL pages between two automatic checkpoints (~40 MiB of WAL at 4 KiB pages).
 constexpr int kCheckpointPages = 10'000;
 
@@ -69,7 +68,8 @@ core::Status configure(Database& db, const SqliteOptions& options) {
   // database every second commit, on the service thread, which capped 1:1 chat at ~11,000 msg/s
   // (docs/storage.md, "Page cache and checkpoints").
   MESSENGER_TRY(
-      db.execute(fmt::format("PRAGMA cache_size = -{}", kPageCacheKib), "size the page cache"));
+      db.execute(fmt::format("PRAGMA cache_size = -{}", std::int64_t{options.cache_mib} * 1024),
+                 "size the page cache"));
   MESSENGER_TRY(db.execute(fmt::format("PRAGMA wal_autocheckpoint = {}", kCheckpointPages),
                            "set the checkpoint interval"));
   return db.execute("PRAGMA foreign_keys = ON", "enable foreign keys");
@@ -82,6 +82,11 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
     return make_error(Errc::bad_request,
                       fmt::format("sqlite: synchronous must be \"full\" or \"normal\", not \"{}\"",
                                   options.synchronous));
+  }
+  if (options.cache_mib < 1) {
+    return make_error(
+        Errc::bad_request,
+        fmt::format("sqlite: the page cache must be at least 1 MiB, not {}", options.cache_mib));
   }
   MESSENGER_TRY(check_directory(options.path));
   // Batched WAL writes: one pwrite per commit instead of two per page (docs/storage.md).

@@ -306,6 +306,13 @@ TEST_F(SqliteStoreTest, UnknownSynchronousModeIsRefused) {
   EXPECT_FALSE(fs::exists(db_path()));
 }
 
+TEST_F(SqliteStoreTest, PageCacheUnderOneMibIsRefused) {
+  const auto store = open_sqlite_store({.path = db_path().string(), .cache_mib = 0});
+  EXPECT_EQ(code_of(store), "bad_request");
+  EXPECT_NE(store.error().message.find("page cache"), std::string::npos);
+  EXPECT_FALSE(fs::exists(db_path()));
+}
+
 TEST_F(SqliteStoreTest, SecondConnectionWaitsForTheWriterInsteadOfFailing) {
   auto first = open();
   auto second = open();

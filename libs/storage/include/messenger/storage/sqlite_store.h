@@ -14,6 +14,10 @@ struct SqliteOptions {
   /// the server process, faster).
   std::string synchronous = "full";
   int busy_timeout_ms = 5000;
+  /// Upper bound of SQLite's page cache in MiB; it fills only as pages are used. Large group
+  /// commits touch pages all over the indexes, so a cache that holds them saves re-reading them
+  /// at every batch (docs/storage.md, "Page cache and checkpoints").
+  int cache_mib = 64;
 };
 
 /// Opens (creating and migrating as needed) the embedded store. Errc::unavailable with the
