@@ -109,7 +109,7 @@ bool take_string(FlatRequest& request, std::string_view key, std::string& out,
   return true;
 }
 
-/// An integer field within [min, max] (min >= 0: JsonScanner reads no negative numbers).
+/// A required integer field of at most `max` (never negative: JsonScanner reads no sign).
 bool take_integer(FlatRequest& request, std::string_view key, std::int64_t& out, std::int64_t max) {
   const Field* field = request.find(key);
   if (field == nullptr || field->is_text || field->number > max) return false;
