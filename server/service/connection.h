@@ -19,7 +19,8 @@ inline Frame make_frame(std::string text) {
 class Courier;
 
 /// One live client connection as the service sees it; implemented by the net layer.
-/// Every call comes from the service thread and must return at once without blocking.
+/// Calls come from one service thread at a time (the one releasing a batch's outputs, or the
+/// one shutting the service down) and must return at once without blocking.
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -49,7 +50,7 @@ struct Delivery {
 /// one post to its IO threads per commit instead of one per connection). Each connection's
 /// deliveries are adjacent in the list and in the order the connection must see them, frames
 /// before a close; the courier keeps that order per connection, and the order of successive
-/// calls. Called from the service thread; returns at once.
+/// calls. Called from one service thread at a time; returns at once.
 class Courier {
  public:
   virtual ~Courier() = default;

@@ -31,6 +31,8 @@ Metrics::Metrics()
     : commit_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048}),
       commit_seconds(
           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
+      sync_seconds(
+          {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
       service_queue_depth({0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096}) {}
 
 namespace {
@@ -67,6 +69,8 @@ std::string Metrics::render() const {
           commits_failed.load());
   commit_batch_size.render(out, "messenger_commit_batch_size", "Requests per group commit.");
   commit_seconds.render(out, "messenger_commit_seconds", "Duration of one group commit.");
+  sync_seconds.render(out, "messenger_sync_seconds",
+                      "Duration of one disk sync making the latest group commits durable.");
   service_queue_depth.render(out, "messenger_service_queue_depth",
                              "Tasks waiting when a service batch starts.");
   return out;

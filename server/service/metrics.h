@@ -41,8 +41,9 @@ class Metrics {
   std::atomic<std::uint64_t> messages_received{0};   // stored and acknowledged
   std::atomic<std::uint64_t> messages_delivered{0};  // frames of message.new queued to sessions
   std::atomic<std::uint64_t> commits_failed{0};
-  Histogram commit_batch_size;    // requests per group commit
-  Histogram commit_seconds;       // duration of one commit
+  Histogram commit_batch_size;  // requests per group commit
+  Histogram commit_seconds;     // duration of one commit
+  Histogram sync_seconds;       // duration of one disk sync after commits (off the service thread)
   Histogram service_queue_depth;  // tasks waiting when a batch starts
 
   /// Prometheus text exposition format, version 0.0.4.

@@ -85,6 +85,10 @@ void Service::Impl::start() {
       }
     });
   }
+  // Commits stop waiting for the disk; the pipeline's thread waits, and releases each batch once
+  // it is durable (docs/architecture.md, "Group commit").
+  pipeline_ = std::make_unique<ReleasePipeline>(store_.defer_sync(), metrics_,
+                                                stop_process_after_failed_sync);
   thread_ = std::thread([this] { service_loop(); });
 }
 
@@ -102,6 +106,7 @@ void Service::Impl::stop() {
     }
     queue_.close();
     if (thread_.joinable()) thread_.join();
+    pipeline_->stop();  // every batch released before the closes below
     work_queue_.close();
     for (auto& worker : workers_) worker.join();
     workers_.clear();
@@ -113,6 +118,7 @@ void Service::Impl::stop() {
 
 void Service::Impl::service_loop() {
   for (;;) {
+    pipeline_->wait_for_room();
     auto tasks = queue_.take(config_.max_batch);
     if (tasks.empty()) return;  // closed and drained
     run_batch(tasks);
@@ -130,8 +136,6 @@ void Service::Impl::run_until_idle() {
 void Service::Impl::run_batch(std::vector<TaskQueue::Task>& tasks) {
   metrics_.service_queue_depth.observe(static_cast<double>(queue_.size()));
   batch_failed_ = false;
-  batch_messages_ = 0;
-  pending_deliveries_ = 0;
   if (auto began = store_.begin(); !began.ok()) {
     spdlog::error("storage: cannot begin a unit of work: {}", began.error().message);
     batch_failed_ = true;
@@ -158,83 +162,28 @@ void Service::Impl::run_batch(std::vector<TaskQueue::Task>& tasks) {
   if (!committed) {
     store_.rollback();
     metrics_.commits_failed.fetch_add(1);
-  } else {
-    metrics_.messages_received.fetch_add(batch_messages_);
-    metrics_.messages_delivered.fetch_add(pending_deliveries_);
   }
-  release_outputs(committed);
+  batch_.committed = committed;
+  finish_batch();
 }
 
-void Service::Impl::release_outputs(bool committed) {
-  const auto unavailable = Error{Errc::unavailable, "storage failed; nothing was changed; retry"};
-  // Each connection gets the frames of the batch in one hand-off (one post to its strand, and
-  // so one write) instead of one per frame. The outputs are put in order of (connection, index)
-  // through a list of those pairs: sorting the outputs themselves moved ~100-byte structs around,
-  // the larger part of the service thread's cost per fan-out delivery (callgrind).
-  std::vector<std::pair<const Connection*, std::size_t>> order;
-  order.reserve(outputs_.size());
-  for (std::size_t i = 0; i < outputs_.size(); ++i) {
-    order.emplace_back(outputs_[i].connection.get(), i);
+void Service::Impl::finish_batch() {
+  BatchOutputs batch = std::exchange(batch_, {});
+  if (pipeline_) {
+    pipeline_->push(std::move(batch));
+  } else {
+    release(batch, metrics_);
   }
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return std::less<>{}(a.first, b.first) || (a.first == b.first && a.second < b.second);
-  });
-  // Connections with a courier get everything of the batch in one hand-off to it (normally all
-  // of them: one post to the IO threads per commit); the others one per connection.
-  Courier* courier = nullptr;
-  std::vector<Delivery> deliveries;
-  deliveries.reserve(outputs_.size());
-  std::vector<Frame> frames;
-  for (std::size_t k = 0; k < order.size();) {
-    const std::shared_ptr<Connection>& connection = outputs_[order[k].second].connection;
-    Courier* carrier = connection ? connection->courier() : nullptr;
-    if (carrier != nullptr && courier == nullptr) courier = carrier;
-    const bool by_courier = carrier != nullptr && carrier == courier;
-    for (; k < order.size() && order[k].first == connection.get(); ++k) {
-      auto& out = outputs_[order[k].second];
-      if (!connection) continue;
-      Frame frame;
-      if (!out.frame) {
-        if (!committed) continue;
-      } else if (committed) {
-        frame = std::move(out.frame);
-      } else if (out.is_reply) {
-        frame = make_frame(protocol::encode_error(out.request.id, unavailable));
-      } else {
-        continue;
-      }
-      if (by_courier) {
-        deliveries.push_back(
-            Delivery{connection, std::move(frame), out.close_code, std::move(out.close_reason)});
-      } else if (frame) {
-        frames.push_back(std::move(frame));
-      } else {
-        if (!frames.empty()) connection->send_all(std::exchange(frames, {}));
-        connection->close(out.close_code, out.close_reason);
-      }
-    }
-    if (!frames.empty()) connection->send_all(std::exchange(frames, {}));
-  }
-  if (!deliveries.empty()) courier->deliver(std::move(deliveries));
-  outputs_.clear();
 }
 
 void Service::Impl::shutdown_connections() {
-  // Through the courier when there is one, so that each close follows the frames the last
-  // batches handed to it.
-  std::vector<Delivery> deliveries;
-  Courier* courier = nullptr;
+  std::vector<Delivery> closes;
+  closes.reserve(connections_.size());
   for (auto& [id, state] : connections_) {
-    Courier* carrier = state.connection->courier();
-    if (carrier != nullptr && courier == nullptr) courier = carrier;
-    if (carrier != nullptr && carrier == courier) {
-      deliveries.push_back(Delivery{state.connection, nullptr, protocol::CloseCode::going_away,
-                                    "server shutting down"});
-    } else {
-      state.connection->close(protocol::CloseCode::going_away, "server shutting down");
-    }
+    closes.push_back(Delivery{state.connection, nullptr, protocol::CloseCode::going_away,
+                              "server shutting down"});
   }
-  if (!deliveries.empty()) courier->deliver(std::move(deliveries));
+  hand_off(std::move(closes));
   connections_.clear();
   user_connections_.clear();
 }
@@ -314,8 +263,8 @@ void Service::Impl::buffer_reply(const RequestContext& ctx, Frame frame) {
   out.connection = state->connection;
   out.frame = std::move(frame);
   out.is_reply = true;
-  out.request = ctx;
-  outputs_.push_back(std::move(out));
+  out.request_id = ctx.id;
+  batch_.outputs.push_back(std::move(out));
 }
 
 void Service::Impl::send_to_user(UserId user, const Frame& frame, ConnectionId except) {
@@ -328,7 +277,7 @@ void Service::Impl::send_to_user(UserId user, const Frame& frame, ConnectionId e
     Output out;
     out.connection = state->connection;
     out.frame = frame;
-    outputs_.push_back(std::move(out));
+    batch_.outputs.push_back(std::move(out));
   }
 }
 
@@ -346,7 +295,7 @@ void Service::Impl::close_connection(ConnectionId id, protocol::CloseCode code,
   out.connection = state->connection;
   out.close_code = code;
   out.close_reason = std::move(reason);
-  outputs_.push_back(std::move(out));
+  batch_.outputs.push_back(std::move(out));
 }
 
 void Service::Impl::close_user_connections(UserId user, protocol::CloseCode code,

@@ -16,6 +16,8 @@
 #include "login_throttle.h"
 #include "messenger/protocol/codec.h"
 #include "password_hasher.h"
+#include "release.h"
+#include "release_pipeline.h"
 #include "service.h"
 #include "task_queue.h"
 
@@ -150,11 +152,11 @@ class Service::Impl {
   /// An edit (new_text) or a delete (nullopt) of the caller's own message.
   Status change_message(const RequestContext& ctx, ConversationId conversation_id, core::Seq seq,
                         std::optional<std::string_view> new_text);
-  std::size_t outputs_size() const { return outputs_.size(); }
-  /// Counts a stored message of this batch (metrics once committed).
-  void count_message_stored() { ++batch_messages_; }
-  /// Counts message.new frames queued for delivery (metrics once committed).
-  void count_delivery(std::uint64_t n) { pending_deliveries_ += n; }
+  std::size_t outputs_size() const { return batch_.outputs.size(); }
+  /// Counts a stored message of this batch (metrics once released).
+  void count_message_stored() { ++batch_.messages; }
+  /// Counts message.new frames queued for delivery (metrics once released).
+  void count_delivery(std::uint64_t n) { batch_.deliveries += n; }
   /// Owners of the conversation and server administrators may manage it.
   Result<bool> may_manage(const RequestContext& ctx, ConversationId id);
   /// Replies with the conversation and pushes conversation.updated to its members.
@@ -188,26 +190,15 @@ class Service::Impl {
   std::unordered_map<UserId, std::vector<ConnectionId>> user_connections_;
 
  private:
-  struct Output {
-    std::shared_ptr<Connection> connection;
-    Frame frame;  // empty for a close
-    bool is_reply = false;
-    RequestContext request;  // for replies: to turn them into errors when the commit fails
-    protocol::CloseCode close_code{};
-    std::string close_reason;
-    std::uint64_t deliveries = 0;  // message.new frames counted on release
-  };
-
   void service_loop();
   void run_batch(std::vector<TaskQueue::Task>& tasks);
-  void release_outputs(bool committed);
+  /// Hands the batch's outputs on: to the release pipeline once started, directly otherwise.
+  void finish_batch();
   void shutdown_connections();
 
-  std::vector<Output> outputs_;
+  BatchOutputs batch_;
   bool batch_failed_ = false;
-  std::uint64_t batch_messages_ = 0;
-
-  std::uint64_t pending_deliveries_ = 0;
+  std::unique_ptr<ReleasePipeline> pipeline_;  // from start() on
 };
 
 template <typename T>

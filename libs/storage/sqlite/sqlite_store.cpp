@@ -1,6 +1,7 @@
 #include "messenger/storage/sqlite_store.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "sqlite_migrations.h"
 #include "sqlite_store_impl.h"
+#include "sqlite_wal_syncer.h"
 
 namespace messenger::storage {
 namespace {
@@ -96,7 +98,8 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
   MESSENGER_TRY(check_version(*db, options.path));
   MESSENGER_TRY(configure(*db, options));
   MESSENGER_TRY(sqlite::migrate(*db));
-  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(std::move(*db)));
+  return std::unique_ptr<Store>(
+      std::make_unique<sqlite::SqliteStore>(std::move(*db), options.synchronous == "full"));
 }
 
 namespace sqlite {
@@ -111,6 +114,22 @@ Status SqliteStore::commit() {
   auto stmt = db_.prepare("COMMIT", "commit transaction");
   if (!stmt.ok()) return stmt.error();
   return stmt->run();
+}
+
+std::unique_ptr<Syncer> SqliteStore::defer_sync() {
+  if (!commits_sync_) return nullptr;
+  auto syncer = open_wal_syncer(db_.get());
+  if (!syncer.ok()) {
+    spdlog::warn("storage: commits keep waiting for the disk: {}", syncer.error().message);
+    return nullptr;
+  }
+  // Only once the syncer exists: without it nothing would make these commits durable.
+  if (auto relaxed = db_.execute("PRAGMA synchronous = NORMAL", "stop syncing each commit");
+      !relaxed.ok()) {
+    spdlog::warn("storage: commits keep waiting for the disk: {}", relaxed.error().message);
+    return nullptr;
+  }
+  return std::move(syncer.value());
 }
 
 void SqliteStore::rollback() {

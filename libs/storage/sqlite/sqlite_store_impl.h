@@ -20,11 +20,16 @@ using ::messenger::sqlite::Statement;
 /// and in autocommit mode, and a failed call leaves an enclosing transaction as it was.
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Database db) : db_(std::move(db)) {}
+  /// `commits_sync`: commits wait for the disk (synchronous = full), so defer_sync() can take
+  /// that wait off them.
+  SqliteStore(Database db, bool commits_sync) : db_(std::move(db)), commits_sync_(commits_sync) {}
 
   Status begin() override;
   Status commit() override;
   void rollback() override;
+  /// Commits stop syncing the WAL (synchronous = normal: they still reach the file, and
+  /// checkpoints still sync), and the Syncer fdatasyncs the WAL through a descriptor of its own.
+  std::unique_ptr<Syncer> defer_sync() override;
 
   Result<User> create_user(const NewUser& user) override;
   Result<std::optional<User>> find_user(UserId id) override;
@@ -92,6 +97,7 @@ class SqliteStore final : public Store {
   Result<Message> append_one(const NewMessage& message);
 
   Database db_;
+  bool commits_sync_;
 };
 
 /// A LIKE pattern matching `text` anywhere, with %, _ and the escape character escaped; use

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "messenger/sqlite/handles.h"
@@ -102,6 +104,24 @@ std::string query_text(sqlite3* db, const char* sql) {
   return text != nullptr ? reinterpret_cast<const char*>(text) : "";
 }
 
+/// A group "team" owned by `owner`.
+ConversationId create_team(Store& store, UserId owner) {
+  Conversation input;
+  input.kind = ConversationKind::group;
+  input.name = "team";
+  input.created_by = owner;
+  input.created_at = 1;
+  return expect_ok(store.create_conversation(
+                       input, std::vector<Member>{{owner, MemberRole::owner, Seq(), 1}}))
+      .id;
+}
+
+/// Message number `i` of a run: client_msg_id "c<i>", a 150-byte text.
+NewMessage numbered(ConversationId team, UserId sender, int i) {
+  return NewMessage{team, sender, "c" + std::to_string(i),
+                    std::string(150, 'x') + std::to_string(i), 10 + i};
+}
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   [[nodiscard]] fs::path db_path() const { return dir_.path() / "store.db"; }
@@ -166,21 +186,13 @@ TEST_P(SqliteStoreDurabilityTest, EveryAcknowledgedMessageIsInTheFile) {
     auto store = open(GetParam());
     ASSERT_NE(store, nullptr);
     const auto alice = expect_ok(store->create_user(conformance::new_user("alice")));
-    Conversation input;
-    input.kind = ConversationKind::group;
-    input.name = "team";
-    input.created_by = alice.id;
-    input.created_at = 1;
-    team_id = expect_ok(store->create_conversation(
-                            input, std::vector<Member>{{alice.id, MemberRole::owner, Seq(), 1}}))
-                  .id;
+    team_id = create_team(*store, alice.id);
     auto reader = open_raw(db_path());
     ASSERT_NE(reader, nullptr);
     for (int i = 1; i <= kMessages; ++i) {
       expect_ok(store->begin());
-      const NewMessage message{team_id, alice.id, "c" + std::to_string(i),
-                               std::string(150, 'x') + std::to_string(i), 10 + i};
-      const auto stored = expect_ok(store->append_message_after(message, Seq(i - 1), Rev(i - 1)));
+      const auto stored = expect_ok(
+          store->append_message_after(numbered(team_id, alice.id, i), Seq(i - 1), Rev(i - 1)));
       ASSERT_EQ(stored.seq, Seq(i));
       expect_ok(store->commit());
       if (i % 100 == 0) {
@@ -325,6 +337,62 @@ TEST_F(SqliteStoreTest, SecondConnectionWaitsForTheWriterInsteadOfFailing) {
   expect_ok(first->commit());
   expect_ok(second->create_user(conformance::new_user("bob")));
   EXPECT_EQ(expect_ok(first->count_users()), 2);
+}
+
+TEST_F(SqliteStoreTest, SyncIsDeferredOnlyWhenCommitsWaitForTheDisk) {
+  auto full = open("full");
+  ASSERT_NE(full, nullptr);
+  EXPECT_NE(full->defer_sync(), nullptr);
+  full.reset();
+  // With synchronous = normal commits never waited for the disk: nothing to take off them.
+  auto normal = open("normal");
+  ASSERT_NE(normal, nullptr);
+  EXPECT_EQ(normal->defer_sync(), nullptr);
+  auto memory = open_sqlite_store({.path = ":memory:"});
+  ASSERT_TRUE(memory.ok()) << memory.error().message;
+  EXPECT_EQ(memory.value()->defer_sync(), nullptr);
+}
+
+/// The service's pipeline: the store's thread commits while another thread syncs the WAL. Every
+/// commit is in the file for other readers at once, and in the database after a reopen.
+TEST_F(SqliteStoreTest, SyncsFromAnotherThreadWhileTheStoreCommits) {
+  constexpr int kMessages = 400;  // Past a WAL checkpoint and its restart.
+  ConversationId team_id;
+  {
+    auto store = open("full");
+    ASSERT_NE(store, nullptr);
+    const auto alice = expect_ok(store->create_user(conformance::new_user("alice")));
+    team_id = create_team(*store, alice.id);
+    auto syncer = store->defer_sync();
+    ASSERT_NE(syncer, nullptr);
+    std::atomic<bool> done{false};
+    std::atomic<int> syncs{0};
+    std::atomic<int> failures{0};
+    std::thread syncing([&] {
+      while (!done.load()) {
+        (syncer->sync().ok() ? syncs : failures).fetch_add(1);
+      }
+    });
+    auto reader = open_raw(db_path());
+    ASSERT_NE(reader, nullptr);
+    for (int i = 1; i <= kMessages; ++i) {
+      expect_ok(store->begin());
+      expect_ok(
+          store->append_message_after(numbered(team_id, alice.id, i), Seq(i - 1), Rev(i - 1)));
+      expect_ok(store->commit());
+      if (i % 100 == 0) {
+        EXPECT_EQ(query_int(reader.get(), "SELECT count(*) FROM messages"), i);
+      }
+    }
+    done = true;
+    syncing.join();
+    EXPECT_GT(syncs.load(), 0);
+    EXPECT_EQ(failures.load(), 0);
+    expect_ok(syncer->sync());
+  }
+  auto raw = open_raw(db_path());
+  EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM messages"), kMessages);
+  EXPECT_EQ(query_text(raw.get(), "PRAGMA integrity_check"), "ok");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -76,12 +77,23 @@ struct HistoryQuery {
   int limit = 50;
 };
 
+/// Makes committed units of work durable (see Store::defer_sync).
+class Syncer {
+ public:
+  virtual ~Syncer() = default;
+  /// Returns ok once every unit whose commit() returned before this call is durable. Called from
+  /// one thread of its own while the store's thread goes on with later units. After an error the
+  /// units it covered may or may not survive a crash.
+  virtual Status sync() = 0;
+};
+
 /// Every durable thing the server keeps. Calls are synchronous and come from one thread (the
 /// service thread); an implementation needs no locking of its own.
 ///
 /// Writes happen inside a unit of work: begin(), any reads and writes, commit(). Nothing written
 /// is visible to other processes or survives a crash before commit() returns ok; after it returns
-/// ok, everything is durable. A failed call returns Errc::unavailable and the caller rolls back.
+/// ok, everything is durable (unless defer_sync() moved that wait to a Syncer). A failed call
+/// returns Errc::unavailable and the caller rolls back.
 /// Preconditions (existence, membership, uniqueness) are the service's job to check first;
 /// a store may still return Errc::conflict or Errc::not_found when they are violated.
 class Store {
@@ -91,6 +103,13 @@ class Store {
   virtual Status begin() = 0;
   virtual Status commit() = 0;
   virtual void rollback() = 0;
+  /// Lets the disk wait of a commit happen on another thread, so that the store's thread can go
+  /// on with the next unit meanwhile. From this call on, commit() makes a unit visible (to later
+  /// units and to other processes) and crash-consistent, but durable only once the returned
+  /// Syncer's sync(), called after that commit() returned, has returned ok. Null when the store
+  /// cannot split its commits, or need not (its commits never wait for the disk); its commit()
+  /// then stays as it was.
+  virtual std::unique_ptr<Syncer> defer_sync() { return nullptr; }
 
   // ---- users ----
   /// Errc::conflict when the username is taken.
