@@ -19,8 +19,9 @@ inline Frame make_frame(std::string text) {
 class Courier;
 
 /// One live client connection as the service sees it; implemented by the net layer.
-/// Calls come from one service thread at a time (the one releasing a batch's outputs, or the
-/// one shutting the service down) and must return at once without blocking.
+/// Calls come from one thread at a time, each ordered after the one before (the service's
+/// release pipeline, then the thread that shuts the service down once the pipeline has
+/// stopped), and must return at once without blocking.
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -50,7 +51,7 @@ struct Delivery {
 /// one post to its IO threads per commit instead of one per connection). Each connection's
 /// deliveries are adjacent in the list and in the order the connection must see them, frames
 /// before a close; the courier keeps that order per connection, and the order of successive
-/// calls. Called from one service thread at a time; returns at once.
+/// calls. Called like Connection (one thread at a time, in order); returns at once.
 class Courier {
  public:
   virtual ~Courier() = default;

@@ -28,12 +28,12 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
 }
 
 Metrics::Metrics()
-    : commit_batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048}),
+    : commit_batch_size({1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}),
       commit_seconds(
           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
       sync_seconds(
           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
-      service_queue_depth({0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096}) {}
+      service_queue_depth({0, 1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576}) {}
 
 namespace {
 void counter(std::string& out, const char* name, const char* help, std::uint64_t value,

@@ -84,7 +84,8 @@ void stop_process_after_failed_sync(const core::Error& error) {
       "the server stops now (exit status 74). Check the disk (dmesg, free space), then start the "
       "server again: it recovers every commit the disk kept, and clients resend the rest.",
       error.message);
-  spdlog::shutdown();
+  // Only a flush: other threads may still be logging, so the logger must stay alive.
+  spdlog::default_logger()->flush();
   std::_Exit(74);
 }
 

@@ -29,7 +29,9 @@ class ReleasePipeline {
   static constexpr std::size_t kMaxAhead = 2;
 
   /// Called on the pipeline's thread when a sync fails: the batches it covered may or may not
-  /// survive a crash, so none of them, nor any later batch, is ever released.
+  /// survive a crash, so none of them, nor any later batch, is ever released. The server's
+  /// (stop_process_after_failed_sync) does not return; one that does (tests) leaves a service
+  /// that commits but never answers again.
   using SyncFailure = std::function<void(const core::Error&)>;
 
   /// `syncer` null: commits are durable when they return, and batches are released as they

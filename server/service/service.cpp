@@ -117,17 +117,19 @@ void Service::Impl::stop() {
 }
 
 void Service::Impl::service_loop() {
+  std::vector<TaskQueue::Task> tasks;
   for (;;) {
     pipeline_->wait_for_room();
-    auto tasks = queue_.take(config_.max_batch);
+    if (tasks.empty()) tasks = queue_.take(config_.max_batch);
     if (tasks.empty()) return;  // closed and drained
     run_batch(tasks);
   }
 }
 
 void Service::Impl::run_until_idle() {
+  std::vector<TaskQueue::Task> tasks;
   for (;;) {
-    auto tasks = queue_.try_take(config_.max_batch);
+    if (tasks.empty()) tasks = queue_.try_take(config_.max_batch);
     if (tasks.empty()) return;
     run_batch(tasks);
   }
@@ -140,22 +142,26 @@ void Service::Impl::run_batch(std::vector<TaskQueue::Task>& tasks) {
     spdlog::error("storage: cannot begin a unit of work: {}", began.error().message);
     batch_failed_ = true;
   }
-  for (auto& task : tasks) {
+  // A batch also ends once its outputs reach max_batch_outputs (a fan-out queues one per
+  // member): the tasks left wait, in order, for the next batch.
+  std::size_t handled = 0;
+  while (handled < tasks.size() && outputs_size() < config_.max_batch_outputs) {
     try {
-      task();
+      tasks[handled++]();
     } catch (const std::exception& e) {
       // A handler bug must not take down everyone's session; the batch is rolled back.
       spdlog::error("service: unexpected exception in a task: {}", e.what());
       batch_failed_ = true;
     }
   }
+  tasks.erase(tasks.begin(), tasks.begin() + static_cast<std::ptrdiff_t>(handled));
   bool committed = false;
   if (!batch_failed_) {
     const auto started = std::chrono::steady_clock::now();
     auto status = store_.commit();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     metrics_.commit_seconds.observe(took.count());
-    metrics_.commit_batch_size.observe(static_cast<double>(tasks.size()));
+    metrics_.commit_batch_size.observe(static_cast<double>(handled));
     committed = status.ok();
     if (!committed) spdlog::error("storage: commit failed: {}", status.error().message);
   }

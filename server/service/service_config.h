@@ -36,6 +36,11 @@ struct ServiceConfig {
   /// message (1:1 chat at 1,000 clients: 1,024 saturated at ~37,000 msg/s, 16,384 was clean at
   /// 60,000 offered; docs/benchmarks.md). Without a backlog batches stay small anyway.
   std::size_t max_batch = 16'384;
+  /// A batch also ends once it has queued this many outputs (frames and closes for
+  /// connections, ~100 bytes each before their text): a message to a group queues one per member,
+  /// so this bounds a batch's memory however large the groups. The old max_batch of 1,024
+  /// messages to 1,000 members made ~10^6.
+  std::size_t max_batch_outputs = 1 << 20;
 };
 
 }  // namespace messenger::service

@@ -191,6 +191,7 @@ class Service::Impl {
 
  private:
   void service_loop();
+  /// Handles tasks from the front of `tasks` as one unit of work and removes those it handled.
   void run_batch(std::vector<TaskQueue::Task>& tasks);
   /// Hands the batch's outputs on: to the release pipeline once started, directly otherwise.
   void finish_batch();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -95,6 +96,17 @@ std::int64_t query_int(sqlite3* db, const char* sql) {
   return sqlite3_column_int64(stmt.get(), 0);
 }
 
+/// Copies the whole WAL into the database through `db`, so that the writer's next transaction
+/// writes the WAL again from its start (what an automatic checkpoint every 10,000 pages does).
+void checkpoint_and_restart(sqlite3* db) {
+  sqlite3_stmt* raw = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(RESTART)", -1, &raw, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  ::messenger::sqlite::StatementHandle stmt(raw);
+  ASSERT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt.get(), 0), 0) << "the checkpoint was blocked";
+}
+
 std::string query_text(sqlite3* db, const char* sql) {
   sqlite3_stmt* raw = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
@@ -180,7 +192,7 @@ class SqliteStoreDurabilityTest : public SqliteStoreTest,
                                   public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(SqliteStoreDurabilityTest, EveryAcknowledgedMessageIsInTheFile) {
-  constexpr int kMessages = 400;  // Past one WAL checkpoint (1,000 pages) and its restart.
+  constexpr int kMessages = 400;  // With a checkpoint and a WAL restart every 100.
   ConversationId team_id;
   {
     auto store = open(GetParam());
@@ -197,6 +209,7 @@ TEST_P(SqliteStoreDurabilityTest, EveryAcknowledgedMessageIsInTheFile) {
       expect_ok(store->commit());
       if (i % 100 == 0) {
         EXPECT_EQ(query_int(reader.get(), "SELECT count(*) FROM messages"), i);
+        checkpoint_and_restart(reader.get());
       }
     }
     const auto backup_path = dir_.path() / "backup.db";
@@ -356,7 +369,7 @@ TEST_F(SqliteStoreTest, SyncIsDeferredOnlyWhenCommitsWaitForTheDisk) {
 /// The service's pipeline: the store's thread commits while another thread syncs the WAL. Every
 /// commit is in the file for other readers at once, and in the database after a reopen.
 TEST_F(SqliteStoreTest, SyncsFromAnotherThreadWhileTheStoreCommits) {
-  constexpr int kMessages = 400;  // Past a WAL checkpoint and its restart.
+  constexpr int kMessages = 400;  // With a checkpoint and a WAL restart every 100.
   ConversationId team_id;
   {
     auto store = open("full");
@@ -369,10 +382,14 @@ TEST_F(SqliteStoreTest, SyncsFromAnotherThreadWhileTheStoreCommits) {
     std::atomic<int> syncs{0};
     std::atomic<int> failures{0};
     std::thread syncing([&] {
-      while (!done.load()) {
+      do {
         (syncer->sync().ok() ? syncs : failures).fetch_add(1);
-      }
+      } while (!done.load());
     });
+    // The syncer holds a descriptor of the WAL: restarts must rewrite that same file.
+    const auto wal = fs::path(db_path().string() + "-wal");
+    struct stat before {};
+    ASSERT_EQ(::stat(wal.c_str(), &before), 0);
     auto reader = open_raw(db_path());
     ASSERT_NE(reader, nullptr);
     for (int i = 1; i <= kMessages; ++i) {
@@ -382,10 +399,14 @@ TEST_F(SqliteStoreTest, SyncsFromAnotherThreadWhileTheStoreCommits) {
       expect_ok(store->commit());
       if (i % 100 == 0) {
         EXPECT_EQ(query_int(reader.get(), "SELECT count(*) FROM messages"), i);
+        checkpoint_and_restart(reader.get());
       }
     }
     done = true;
     syncing.join();
+    struct stat after {};
+    ASSERT_EQ(::stat(wal.c_str(), &after), 0);
+    EXPECT_EQ(after.st_ino, before.st_ino);
     EXPECT_GT(syncs.load(), 0);
     EXPECT_EQ(failures.load(), 0);
     expect_ok(syncer->sync());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -42,6 +43,25 @@ class WalSyncer final : public Syncer {
   std::string path_;
 };
 
+core::Status sync_directory_of(const std::string& file) {
+  const auto directory = std::filesystem::path(file).parent_path();
+  const std::string name = directory.empty() ? std::string(".") : directory.string();
+  const int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return make_error(
+        Errc::unavailable,
+        fmt::format("sqlite: cannot open directory {} to sync it: {}", name, describe(errno)));
+  }
+  const int synced = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (synced != 0) {
+    return make_error(Errc::unavailable,
+                      fmt::format("sqlite: cannot sync directory {}: {}", name, describe(error)));
+  }
+  return core::Ok{};
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<Syncer>> open_wal_syncer(sqlite3* db) {
@@ -57,7 +77,12 @@ core::Result<std::unique_ptr<Syncer>> open_wal_syncer(sqlite3* db) {
     return make_error(Errc::unavailable,
                       fmt::format("sqlite: cannot open {} to sync it: {}", wal, describe(errno)));
   }
-  return std::unique_ptr<Syncer>(std::make_unique<WalSyncer>(fd, wal));
+  auto syncer = std::make_unique<WalSyncer>(fd, wal);
+  // The WAL may have been created since the directory was last synced (a clean close deletes
+  // it); at synchronous = FULL SQLite would sync the directory at the WAL's first sync, so this
+  // does it once here, before any commit relies on the file.
+  MESSENGER_TRY(sync_directory_of(wal));
+  return std::unique_ptr<Syncer>(std::move(syncer));
 }
 
 }  // namespace messenger::storage::sqlite

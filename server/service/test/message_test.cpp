@@ -19,6 +19,20 @@ class MessageTest : public ServiceTest {
                     {"text", text}});
   }
 
+  /// Queues `n` sends from `c` with ids 0..n-1, without handling them.
+  void queue_sends(Client& c, int n, const std::string& prefix, const std::string& text) {
+    for (int i = 0; i < n; ++i) {
+      json request = {{"type", "msg.send"},
+                      {"id", i},
+                      {"conversation_id", conversation},
+                      {"client_msg_id", prefix + std::to_string(i)},
+                      {"text", text}};
+      auto parsed = protocol::parse_request(request.dump(), config_.limits);
+      ASSERT_TRUE(parsed.body.ok());
+      service_->request(c.id, protocol::Request{parsed.id, std::move(parsed.body.value())});
+    }
+  }
+
   /// Group commits so far, read from the rendered metrics as an operator would.
   std::uint64_t commit_count() {
     const std::string text = metrics_.render();
@@ -106,22 +120,52 @@ TEST_F(MessageTest, SameClientIdTwiceInOneBatchIsStoredOnce) {
 
 TEST_F(MessageTest, ManySendsInOneBatchShareOneCommit) {
   const auto commits_before = commit_count();
-  for (int i = 0; i < 50; ++i) {
-    json request = {{"type", "msg.send"},
-                    {"id", i},
-                    {"conversation_id", conversation},
-                    {"client_msg_id", "b" + std::to_string(i)},
-                    {"text", "batched"}};
-    auto parsed = protocol::parse_request(request.dump(), config_.limits);
-    ASSERT_TRUE(parsed.body.ok());
-    service_->request(alice.id, protocol::Request{parsed.id, std::move(parsed.body.value())});
-  }
+  queue_sends(alice, 50, "b", "batched");
   service_->run_until_idle();
   int acks = 0;
   for (const auto& frame : alice.conn->frames) acks += frame["type"] == "result" ? 1 : 0;
   EXPECT_EQ(acks, 50);
   EXPECT_EQ(events(bob, "message.new").size(), 50u);
   EXPECT_EQ(commit_count(), commits_before + 1);
+}
+
+/// A batch ends once its outputs reach max_batch_outputs; the requests left are handled in the
+/// next batches, in order.
+class OutputBoundTest : public MessageTest {
+ protected:
+  void SetUp() override {
+    config_.max_batch_outputs = 10;  // a send to bob queues 2: alice's ack and bob's event
+    MessageTest::SetUp();
+  }
+};
+
+TEST_F(OutputBoundTest, ABatchEndsAtItsOutputBoundAndTheRestFollowsInOrder) {
+  const auto commits_before = commit_count();
+  queue_sends(alice, 50, "b", "batched");
+  service_->run_until_idle();
+  std::vector<int> acked;
+  for (const auto& frame : alice.conn->frames) {
+    if (frame["type"] == "result") acked.push_back(frame["id"]);
+  }
+  ASSERT_EQ(acked.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(acked[i], i);
+  const auto delivered = events(bob, "message.new");
+  ASSERT_EQ(delivered.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(delivered[i]["message"]["seq"], i + 1);
+  EXPECT_EQ(commit_count(), commits_before + 10);  // 5 sends per batch
+}
+
+TEST_F(MessageTest, StopReleasesEveryReplyBeforeTheGoingAwayClose) {
+  service_->start();  // the batches now go through the release pipeline's thread
+  queue_sends(alice, 20, "s", "before stop");
+  service_->stop();  // joins the threads: the connections are read below on this thread
+  int acks = 0;
+  for (const auto& frame : alice.conn->frames) acks += frame["type"] == "result" ? 1 : 0;
+  EXPECT_EQ(acks, 20);  // a close first would have dropped them (RecordingConnection)
+  EXPECT_EQ(events(bob, "message.new").size(), 20u);
+  EXPECT_EQ(alice.conn->close_code, protocol::CloseCode::going_away);
+  EXPECT_EQ(bob.conn->close_code, protocol::CloseCode::going_away);
+  EXPECT_EQ(metrics_.messages_received.load(), 20u);
 }
 
 TEST_F(MessageTest, HistoryPagesBackwardsAndForwards) {

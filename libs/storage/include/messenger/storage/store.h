@@ -106,9 +106,10 @@ class Store {
   /// Lets the disk wait of a commit happen on another thread, so that the store's thread can go
   /// on with the next unit meanwhile. From this call on, commit() makes a unit visible (to later
   /// units and to other processes) and crash-consistent, but durable only once the returned
-  /// Syncer's sync(), called after that commit() returned, has returned ok. Null when the store
-  /// cannot split its commits, or need not (its commits never wait for the disk); its commit()
-  /// then stays as it was.
+  /// Syncer's sync(), called after that commit() returned, has returned ok. There is no way
+  /// back: once the Syncer is gone, nothing makes later commits durable, so commit no more after
+  /// it. Null when the store cannot split its commits, or need not (its commits never wait for
+  /// the disk); its commit() then stays as it was.
   virtual std::unique_ptr<Syncer> defer_sync() { return nullptr; }
 
   // ---- users ----
