@@ -2,8 +2,6 @@
 
 #include <array>
 #include <charconv>
-#include <cstdint>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace messenger::bench {
@@ -168,27 +166,6 @@ class Scanner {
   bool saw_object_ = false;
 };
 
-/// The bytes from `p` up to the first 8-byte block (or the last, shorter one) holding a
-/// quote, a backslash or a control character: the bytes a string scan can pass without looking
-/// at each. Eight at a time, because the received texts are long runs of letters and a byte loop
-/// was the generator's largest cost per message.
-const char* skip_plain_blocks(const char* p, const char* end) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  // Non-zero exactly when some byte of v is zero (see "determine if a word has a zero byte").
-  const auto zero_byte = [](std::uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
-  while (end - p >= 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, sizeof w);
-    // A byte below 0x20: v - 0x20 borrows into its top bit while the byte's own top bit is
-    // clear. Bytes of 0x80 and above (UTF-8) never match, so they are skipped too.
-    const bool control = ((w - kOnes * 0x20) & ~w & kHigh) != 0;
-    if (control || zero_byte(w ^ (kOnes * '"')) || zero_byte(w ^ (kOnes * '\\'))) break;
-    p += 8;
-  }
-  return p;
-}
-
 /// The hand-written scanner: a recursive descent over the frame that checks the structure
 /// (strings, numbers, literals, nesting) and records the FrameInfo fields in one pass.
 class FastScanner {
@@ -217,15 +194,7 @@ class FastScanner {
     ++p_;
     const char* begin = p_;
     escaped = false;
-    // Blocks only after a run of single steps: keys and short values never pay for a block
-    // test, and a string with many escapes fails at most one test per eight steps.
-    int steps_before_blocks = 16;
     while (p_ != end_) {
-      if (steps_before_blocks-- == 0) {
-        p_ = skip_plain_blocks(p_, end_);
-        steps_before_blocks = 7;
-        if (p_ == end_) break;
-      }
       const char c = *p_;
       if (c == '"') {
         raw = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
