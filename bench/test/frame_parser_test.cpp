@@ -125,6 +125,29 @@ INSTANTIATE_TEST_SUITE_P(AllParsers, FrameParser,
                            return std::string(parser_name(param.param));
                          });
 
+// A quote, backslash or control character counts wherever it falls in a string, as in
+// nlohmann's parser.
+TEST(FrameParserBlocks, SpecialBytesAtEveryPositionAsTheSaxParser) {
+  for (const std::string special : {"\\\"", "\\\\", "\\n", "\x01", "\x1f", "\xc3\xa9", "\""}) {
+    for (std::size_t length = 0; length < 26; ++length) {
+      for (std::size_t at = 0; at <= length; ++at) {
+        std::string text(length, 'x');
+        text.insert(at, special);
+        const std::string frame = R"({"type":"message.new","message":{"x":")" + text +
+                                  R"(","sender_id":5,"text":"77 )" + text + R"("}})";
+        FrameInfo fast;
+        FrameInfo sax;
+        const bool fast_ok = scan_frame(frame, fast, ParserKind::fast);
+        ASSERT_EQ(fast_ok, scan_frame(frame, sax, ParserKind::sax)) << frame;
+        if (!fast_ok) continue;
+        EXPECT_EQ(fast.sender_id, sax.sender_id) << frame;
+        EXPECT_EQ(fast.sent_ns, sax.sent_ns) << frame;
+        EXPECT_EQ(fast.kind, sax.kind) << frame;
+      }
+    }
+  }
+}
+
 TEST(MessageText, TimestampRoundTripsAndPadsToSize) {
   std::string text;
   append_message_text(text, 1234567890123, 100);

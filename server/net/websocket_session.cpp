@@ -151,8 +151,77 @@ class WebsocketSession final : public NetConnection,
     } else {
       connected_ = true;
       context_.service.connect(core::ConnectionId{id_}, this->shared_from_this(), remote_);
+      watch_idle();
     }
     do_read();
+  }
+
+  // ---- idle connections ----
+  //
+  // A connection silent for half of idle_timeout gets a ping; one still silent half a timeout
+  // after that ping is closed (docs/protocol.md). Beast can do this itself, but it re-arms its
+  // timer at the start of every read operation, two per message: a cancel, a new wait and the
+  // cancelled wait's completion each time, ~4,400 instructions per message on the IO thread
+  // (callgrind, 1:1 chat), 16% of it. Here the session notes when it last heard from the peer
+  // (a time it reads anyway for the rate limit) and one timer per connection fires only when
+  // that time says a ping or the close may be due.
+
+  void watch_idle() {
+    // Beast keeps the handshake timeout, which also bounds its close handshake.
+    ws_.set_option(websocket::stream_base::timeout{context_.config.handshake_timeout,
+                                                   websocket::stream_base::none(), false});
+    // Pings, pongs and close frames from the peer are heard too (Beast answers them itself).
+    // `this` stays valid: Beast calls this only inside a read, which holds the session.
+    ws_.control_callback([this](websocket::frame_type /*kind*/, beast::string_view /*payload*/) {
+      heard_ = std::chrono::steady_clock::now();
+    });
+    heard_ = std::chrono::steady_clock::now();
+    idle_timer_ = std::make_unique<ConnectionTimer>(ws_.get_executor());
+    arm_idle_timer(heard_ + half_idle());
+  }
+
+  [[nodiscard]] std::chrono::steady_clock::duration half_idle() const {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+               context_.config.idle_timeout) /
+           2;
+  }
+
+  void arm_idle_timer(std::chrono::steady_clock::time_point at) {
+    idle_timer_->expires_at(at);
+    idle_timer_->async_wait(
+        beast::bind_front_handler(&WebsocketSession::on_idle_timer, this->shared_from_this()));
+  }
+
+  void on_idle_timer(beast::error_code ec) {
+    // Once closing, Beast's close handshake (and its timeout) takes over.
+    if (ec || ended_ || close_requested_ || !ws_.is_open()) return;
+    guard([&] {
+      const auto now = std::chrono::steady_clock::now();
+      if (idle_pinged_ && heard_ < idle_ping_at_) {
+        if (now < idle_ping_at_ + half_idle()) {
+          arm_idle_timer(idle_ping_at_ + half_idle());
+          return;
+        }
+        spdlog::debug("ws.idle_timeout {}", log_);
+        timed_out_ = true;
+        hard_close();
+        return;
+      }
+      idle_pinged_ = false;
+      if (now < heard_ + half_idle()) {
+        arm_idle_timer(heard_ + half_idle());
+        return;
+      }
+      idle_pinged_ = true;
+      idle_ping_at_ = now;
+      if (!idle_ping_in_flight_) {  // Beast takes one ping at a time
+        idle_ping_in_flight_ = true;
+        ws_.async_ping({}, [self = this->shared_from_this()](beast::error_code /*ec*/) {
+          self->idle_ping_in_flight_ = false;  // a failed write ends the read loop anyway
+        });
+      }
+      arm_idle_timer(now + half_idle());
+    });
   }
 
   // An idle connection holds no message buffer. A read of zero bytes waits for the next message
@@ -199,6 +268,9 @@ class WebsocketSession final : public NetConnection,
       return;
     }
     read_buffer_.commit(bytes);
+    // A message that arrives over a long time keeps its connection from being idle; the common
+    // whole message is heard in on_read.
+    if (!ws_.is_message_done()) heard_ = std::chrono::steady_clock::now();
     read_payload();
   }
 
@@ -207,13 +279,15 @@ class WebsocketSession final : public NetConnection,
       end(ec);
       return;
     }
-    guard([&] { handle_message(); });
+    const auto now = std::chrono::steady_clock::now();
+    heard_ = now;
+    guard([&] { handle_message(now); });
     read_buffer_.clear();
     read_buffer_.shrink_to_fit();
     do_read();
   }
 
-  void handle_message() {
+  void handle_message(std::chrono::steady_clock::time_point now) {
     if (close_requested_) {
       return;  // closing: the Service no longer hears from this connection
     }
@@ -228,7 +302,7 @@ class WebsocketSession final : public NetConnection,
     service::Metrics& metrics = context_.metrics;
     ++metrics.requests_total;
     protocol::ParsedRequest parsed = protocol::parse_request(text, context_.config.limits);
-    if (!bucket_.try_take(std::chrono::steady_clock::now())) {
+    if (!bucket_.try_take(now)) {
       ++metrics.rate_limited_total;
       spdlog::debug("ws.rate_limited {}", log_);
       enqueue(service::make_frame(protocol::encode_error(
@@ -400,10 +474,14 @@ class WebsocketSession final : public NetConnection,
       spdlog::info("ws.closed {} by=server code={}", log_, close_code_);
     } else if (ec == websocket::error::closed) {
       spdlog::info("ws.closed {} by=client code={}", log_, ws_.reason().code);
+    } else if (timed_out_) {
+      spdlog::info("ws.closed {} error=\"{}\"", log_,
+                   beast::error_code(beast::error::timeout).message());
     } else {
       spdlog::info("ws.closed {} error=\"{}\"", log_, ec.message());
     }
     if (grace_timer_) grace_timer_->cancel();
+    if (idle_timer_) idle_timer_->cancel();
     queue_.clear();
     queued_bytes_ = 0;
     if (connected_) {
@@ -425,6 +503,13 @@ class WebsocketSession final : public NetConnection,
   // Made by begin_close (at most once): a timer with its executor is ~130 bytes that an open
   // connection does not need.
   std::unique_ptr<ConnectionTimer> grace_timer_;
+  // Idle watch (watch_idle): made once the WebSocket is open.
+  std::unique_ptr<ConnectionTimer> idle_timer_;
+  std::chrono::steady_clock::time_point heard_;         // last bytes from the peer, roughly
+  std::chrono::steady_clock::time_point idle_ping_at_;  // when the last idle ping was sent
+  bool idle_pinged_ = false;  // a ping went out and nothing was heard since
+  bool idle_ping_in_flight_ = false;
+  bool timed_out_ = false;  // closed by the idle watch
   TokenBucket bucket_;
   beast::flat_buffer read_buffer_;  // the payload of the message being read; empty when idle
   char no_bytes_ = 0;               // where the zero-byte read that awaits a message points

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "plain_run.h"
 #include "utf8.h"
 
 namespace messenger::protocol::detail {
@@ -50,6 +51,8 @@ class JsonScanner {
   std::optional<std::string_view> plain_string() {
     if (!eat('"')) return std::nullopt;
     const std::size_t start = i_;
+    // Byte by byte: these are keys and short values, where a block test would cost more than
+    // it skips.
     while (i_ < s_.size()) {
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') return s_.substr(start, i_++ - start);
@@ -70,7 +73,16 @@ class JsonScanner {
   bool string(std::string& out) {
     if (!eat('"')) return false;
     std::size_t run = i_;  // start of the bytes not yet copied
+    // Message texts are long runs of plain bytes: skipped eight at a time (plain_run.h), but
+    // only after a run of single steps, so that a short string, or one with many escapes or
+    // non-ASCII letters, pays for at most one failed block test per kPlainBlock steps.
+    std::size_t steps_before_blocks = 2 * kPlainBlock;
     while (i_ < s_.size()) {
+      if (steps_before_blocks-- == 0) {
+        i_ = skip_plain_blocks(s_, i_);
+        steps_before_blocks = kPlainBlock - 1;
+        if (i_ == s_.size()) break;
+      }
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') {
         out.append(s_.substr(run, i_ - run));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "messenger/protocol/codec.h"
+#include "plain_run.h"
 
 namespace messenger::protocol {
 namespace {
@@ -356,6 +357,36 @@ TEST(DirectAuthReader, MutatedFramesAreReadAsTheTreeReadsThem) {
   const std::string alphabet = "{}[]:,\" \\/ntu019-.eE\x7f\xc3\xa9idtypehlovrsnkaugw";
   EXPECT_GT(mutate_and_compare(seeds, alphabet, 30000), 100)
       << "the mutations should leave some frames valid";
+}
+
+TEST(PlainBlock, TakesExactlyPrintableAsciiOtherThanQuoteAndBackslash) {
+  for (std::size_t at = 0; at < detail::kPlainBlock; ++at) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string block(detail::kPlainBlock, 'a');
+      block[at] = static_cast<char>(byte);
+      const bool plain = byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
+      EXPECT_EQ(detail::plain_block(block.data()), plain) << "byte " << byte << " at " << at;
+    }
+  }
+}
+
+// The string scans skip eight plain bytes at a time: a special byte (end, escape, control,
+// multi-byte or invalid UTF-8) must count wherever it falls relative to those blocks.
+TEST(DirectSendReader, ReadsSpecialBytesAtEveryPositionAsTheTree) {
+  const std::vector<std::string> specials = {"\\\"",     "\\\\",         "\\n",
+                                             "\\u00e9",  "\x01",         "\x7f",
+                                             "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                             "\xff",     "\xc3",         "\""};
+  for (const std::string& special : specials) {
+    for (std::size_t length = 0; length < 26; ++length) {
+      for (std::size_t at = 0; at <= length; ++at) {
+        std::string text(length, 'x');
+        text.insert(at, special);
+        expect_parse_as_tree(R"({"type":"msg.send","id":7,"conversation_id":3,"client_msg_id":")" +
+                             text + R"(","text":")" + text + R"("})");
+      }
+    }
+  }
 }
 
 }  // namespace
