@@ -36,7 +36,7 @@ constexpr std::string_view kBinaryNotSupported =
     R"("message":"binary frames are not supported; send JSON text frames"})";
 
 /// One WebSocket connection. Every member is touched only on the connection's strand (the
-/// stream's executor); send() and close() come from the service thread and post to it.
+/// stream's executor); send() and close() come from the service (its release pipeline) and post to it.
 ///
 /// The session ends when its read loop ends (peer close, error, timeout, or our own close
 /// completing); that is the one place that tells the Service (disconnect, exactly once).
@@ -70,7 +70,7 @@ class WebsocketSession final : public NetConnection,
         request, beast::bind_front_handler(&WebsocketSession::on_accept, this->shared_from_this()));
   }
 
-  // ---- service::Connection, from the service thread ----
+  // ---- service::Connection, from the service (one thread at a time) ----
 
   void send(Frame frame) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() {
