@@ -36,7 +36,8 @@ constexpr std::string_view kBinaryNotSupported =
     R"("message":"binary frames are not supported; send JSON text frames"})";
 
 /// One WebSocket connection. Every member is touched only on the connection's strand (the
-/// stream's executor); send() and close() come from the service (its release pipeline) and post to it.
+/// stream's executor); send() and close() come from the service (its release pipeline) and post to
+/// it.
 ///
 /// The session ends when its read loop ends (peer close, error, timeout, or our own close
 /// completing); that is the one place that tells the Service (disconnect, exactly once).
