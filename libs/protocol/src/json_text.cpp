@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "utf8.h"
 
@@ -15,21 +17,52 @@ void append_digits(std::string& out, Int value) {
   out.append(digits.data(), end);
 }
 
+/// True when one of the 8 bytes of `word` may need more than a copy: a control character, '"',
+/// '\\' or a byte of a multi-byte UTF-8 sequence. Exact about whether there is one (the classic
+/// "has a byte less than n" and "has a zero byte" tests), so plain words are skipped whole.
+constexpr bool needs_escape_or_check(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t quote = word ^ (kOnes * '"');
+  const std::uint64_t backslash = word ^ (kOnes * '\\');
+  const std::uint64_t below_space = word - kOnes * 0x20;
+  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | (below_space & ~word) |
+          word) &
+         kHigh;
+}
+
 }  // namespace
 
 bool append_json_string(std::string& out, std::string_view s) {
   static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
                                                 '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   out.push_back('"');
+  // Text that needs no escape (nearly all of it) goes out in one append per run instead of one
+  // push_back per byte, and is scanned 8 bytes at a time: the byte loop was ~10 instructions a
+  // byte, the service thread's largest cost after SQLite, which encodes each message twice
+  // (message.new and the sender's result).
+  std::size_t run = 0;
   for (std::size_t i = 0; i < s.size();) {
+    if (s.size() - i >= sizeof(std::uint64_t)) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if (!needs_escape_or_check(word)) {
+        i += sizeof word;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const std::size_t n = utf8_sequence(s, i);
       if (n == 0) return false;
-      out.append(s.substr(i, n));
       i += n;
       continue;
     }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
     switch (c) {
       case '"':
         out.append("\\\"");
@@ -53,16 +86,14 @@ bool append_json_string(std::string& out, std::string_view s) {
         out.append("\\t");
         break;
       default:
-        if (c < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        out.append("\\u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
     }
     ++i;
+    run = i;
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
   return true;
 }

@@ -34,6 +34,9 @@ TEST(MessageJson, MatchesTheTreeForEveryKindOfCharacter) {
   expect_same_as_tree(message_with("quote \" backslash \\ slash / del \x7F"));
   expect_same_as_tree(message_with("\b\f\n\r\t and \x01\x1F\x0B", "id \"q\"\n"));
   expect_same_as_tree(message_with("\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x80 \xF4\x8F\xBF\xBF"));
+  // Escapes at either end and between runs of plain and multi-byte text (written a run at a time).
+  expect_same_as_tree(message_with("\"starts", "ends\\"));
+  expect_same_as_tree(message_with("\n\xC3\xA9x\"\"y\xE2\x82\xAC\t", "\x01"));
   auto edited = message_with("edited");
   edited.edited_at = 5;
   edited.seq = Seq(-1);
@@ -41,6 +44,23 @@ TEST(MessageJson, MatchesTheTreeForEveryKindOfCharacter) {
   auto deleted = message_with("");
   deleted.deleted = true;
   expect_same_as_tree(deleted);
+}
+
+TEST(MessageJson, MatchesTheTreeWhereverTheSpecialCharacterFallsInAWord) {
+  // Plain text is scanned 8 bytes at a time: put each kind of character at every offset of a
+  // text longer than two words, and at the last bytes, which are scanned one at a time.
+  for (const std::string special :
+       {"\"", "\\", "\n", "\x01", "\x1F", "\x7F", " ", "~", "\xC3\xA9", "\xF0\x9F\x9A\x80"}) {
+    for (std::size_t at = 0; at <= 20; ++at) {
+      std::string text(20, 'a');
+      text.insert(at, special);
+      expect_same_as_tree(message_with(text, text));
+    }
+  }
+  std::string bad(19, 'b');
+  bad.insert(9, "\xFF");
+  std::string out;
+  EXPECT_FALSE(detail::append_message_json(out, message_with(bad)));
 }
 
 TEST(MessageJson, RefusesInvalidUtf8AndLeavesTheOutputAlone) {

@@ -18,6 +18,18 @@ core::Error sqlite_error(sqlite3* db, int rc, std::string_view what) {
   return core::make_error(code, fmt::format("sqlite: {} failed: {}", what, reason));
 }
 
+namespace {
+
+int bind_text(sqlite3_stmt* stmt, int index, std::string_view value,
+              sqlite3_destructor_type lifetime) {
+  // A null pointer would bind SQL NULL, and a default-constructed string_view has one: bind it as
+  // the empty text it is.
+  const char* data = value.data() != nullptr ? value.data() : "";
+  return sqlite3_bind_text64(stmt, index, data, value.size(), lifetime, SQLITE_UTF8);
+}
+
+}  // namespace
+
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)),
       what_(other.what_),
@@ -38,11 +50,14 @@ Statement& Statement::bind(std::int64_t value) {
 }
 
 Statement& Statement::bind(std::string_view value) {
-  // SQLITE_TRANSIENT copies the text, so callers may bind temporaries. A null pointer would bind
-  // SQL NULL, and a default-constructed string_view has one: bind it as the empty text it is.
-  const char* data = value.data() != nullptr ? value.data() : "";
-  const int rc =
-      sqlite3_bind_text64(stmt_, next_index_++, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // SQLITE_TRANSIENT copies the text, so callers may bind temporaries.
+  const int rc = bind_text(stmt_, next_index_++, value, SQLITE_TRANSIENT);
+  if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind_unowned(std::string_view value) {
+  const int rc = bind_text(stmt_, next_index_++, value, SQLITE_STATIC);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }

@@ -122,8 +122,9 @@ Result<std::optional<Message>> SqliteStore::insert_message(const NewMessage& mes
         .bind(row.seq)
         .bind(row.rev)
         .bind(row.sender_id)
-        .bind(row.client_msg_id)
-        .bind(row.text)
+        // `row` outlives `insert`, which resets the statement when it goes out of scope.
+        .bind_unowned(row.client_msg_id)
+        .bind_unowned(row.text)
         .bind(row.created_at);
     MESSENGER_TRY(insert->run());
   }
