@@ -2,9 +2,8 @@
 
 #include <array>
 #include <charconv>
-#include <cstdint>
-#include <cstring>
 
+#include "plain_run.h"
 #include "utf8.h"
 
 namespace messenger::protocol::detail {
@@ -15,20 +14,6 @@ void append_digits(std::string& out, Int value) {
   std::array<char, 24> digits{};
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
   out.append(digits.data(), end);
-}
-
-/// True when one of the 8 bytes of `word` may need more than a copy: a control character, '"',
-/// '\\' or a byte of a multi-byte UTF-8 sequence. Exact about whether there is one (the classic
-/// "has a byte less than n" and "has a zero byte" tests), so plain words are skipped whole.
-constexpr bool needs_escape_or_check(std::uint64_t word) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const std::uint64_t quote = word ^ (kOnes * '"');
-  const std::uint64_t backslash = word ^ (kOnes * '\\');
-  const std::uint64_t below_space = word - kOnes * 0x20;
-  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | (below_space & ~word) |
-          word) &
-         kHigh;
 }
 
 }  // namespace
@@ -43,13 +28,9 @@ bool append_json_string(std::string& out, std::string_view s) {
   // (message.new and the sender's result).
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size();) {
-    if (s.size() - i >= sizeof(std::uint64_t)) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, s.data() + i, sizeof word);
-      if (!needs_escape_or_check(word)) {
-        i += sizeof word;
-        continue;
-      }
+    if (s.size() - i >= detail::kPlainBlock && detail::plain_block(s.data() + i)) {
+      i += detail::kPlainBlock;
+      continue;
     }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
