@@ -33,6 +33,15 @@ nlohmann::json server_window_json(int pid, const ServerSample& start, const Serv
     server.update(window_cpu_json(*end.cpu_ns - *start.cpu_ns, window_ns, delivered, receivers));
   }
   if (end.rss_bytes) server["rss_bytes"] = *end.rss_bytes;
+  if (start.storage_write_bytes && end.storage_write_bytes) {
+    // The embedded store's WAL and checkpoints: what each message costs the disk (and the
+    // kernel's copying), which group commit size changes a lot (docs/storage.md).
+    const auto bytes = static_cast<double>(*end.storage_write_bytes - *start.storage_write_bytes);
+    const std::uint64_t messages = receivers == 0 ? 0 : delivered / receivers;
+    server["storage_write_bytes"] = bytes;
+    if (delivered > 0) server["storage_write_bytes_per_delivery"] = round2(bytes / delivered);
+    if (messages > 0) server["storage_write_bytes_per_msg"] = round2(bytes / messages);
+  }
   return server;
 }
 
@@ -45,6 +54,12 @@ std::string server_window_summary(const nlohmann::json& server, bool per_message
   }
   if (server.contains("rss_bytes")) {
     line += " server_rss=" + format_bytes(server["rss_bytes"].get<double>());
+  }
+  const char* disk =
+      per_message ? "storage_write_bytes_per_msg" : "storage_write_bytes_per_delivery";
+  if (server.contains(disk)) {
+    line += fmt::format(" server_disk={:.1f}KB/{}", server[disk].get<double>() / 1000.0,
+                        per_message ? "msg" : "delivery");
   }
   return line;
 }

@@ -17,13 +17,14 @@ namespace messenger::bench {
 /// message sent (each message makes `receivers` deliveries: 1 for a 1:1 chat).
 nlohmann::json window_cpu_json(std::int64_t cpu_ns, std::int64_t window_ns, std::uint64_t delivered,
                                std::uint64_t receivers);
-/// "server": the server's CPU over the window (window_cpu_json, when sampled) and its RSS at the
-/// end.
+/// "server": the server's CPU over the window (window_cpu_json, when sampled), its RSS at the
+/// end, and the bytes it had written to storage over the window (in all, per delivery, per
+/// message).
 nlohmann::json server_window_json(int pid, const ServerSample& start, const ServerSample& end,
                                   std::int64_t window_ns, std::uint64_t delivered,
                                   std::uint64_t receivers);
-/// " server_cpu=…us/msg (…%) server_rss=…" from server_window_json's result; per delivery
-/// instead of per message when a message has several receivers.
+/// " server_cpu=…us/msg (…%) server_rss=… server_disk=…KB/msg" from server_window_json's
+/// result; per delivery instead of per message when a message has several receivers.
 std::string server_window_summary(const nlohmann::json& server, bool per_message);
 
 /// What a connect run measured around its burst of logins.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace messenger::bench {
 
@@ -45,17 +46,32 @@ std::optional<std::int64_t> process_cpu_ns(int pid) {
   return (utime + stime) * (1'000'000'000LL / (ticks > 0 ? ticks : 100));
 }
 
-std::optional<std::int64_t> process_rss_bytes(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+namespace {
+
+/// The number after `key` on its line of /proc/<pid>/<file> ("VmRSS:  1234 kB" gives 1234).
+std::optional<std::int64_t> proc_number(int pid, const char* file, std::string_view key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file);
   std::string line;
   while (in && std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      std::istringstream value(line.substr(6));
-      long long kib = 0;
-      if (value >> kib) return kib * 1024;
-    }
+    if (line.rfind(key, 0) != 0) continue;
+    std::istringstream value(line.substr(key.size()));
+    long long number = 0;
+    if (value >> number) return number;
+    return std::nullopt;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> process_storage_write_bytes(int pid) {
+  return proc_number(pid, "io", "write_bytes:");
+}
+
+std::optional<std::int64_t> process_rss_bytes(int pid) {
+  const auto kib = proc_number(pid, "status", "VmRSS:");
+  if (!kib) return std::nullopt;
+  return *kib * 1024;
 }
 
 std::uint64_t raise_fd_limit(std::uint64_t wanted) {

@@ -12,6 +12,11 @@ std::int64_t self_cpu_ns();
 /// nanoseconds at clock-tick resolution (10 ms here). nullopt when the process is gone.
 std::optional<std::int64_t> process_cpu_ns(int pid);
 
+/// Bytes process `pid` has caused to be written to storage (write_bytes of /proc/<pid>/io: the
+/// file pages it dirtied, counted when dirtied, whether or not the kernel has written them yet);
+/// nullopt when the process is gone or not ours to read.
+std::optional<std::int64_t> process_storage_write_bytes(int pid);
+
 /// Resident set size (VmRSS) of process `pid` in bytes; nullopt when the process is gone.
 std::optional<std::int64_t> process_rss_bytes(int pid);
 

@@ -104,7 +104,7 @@ asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s) 
 
 ServerSample sample_server(int pid) {
   if (pid <= 0) return {};
-  return {process_cpu_ns(pid), process_rss_bytes(pid)};
+  return {process_cpu_ns(pid), process_rss_bytes(pid), process_storage_write_bytes(pid)};
 }
 
 namespace {

@@ -50,10 +50,11 @@ std::int64_t conversation_id_of(const Reply& reply);
 /// Closes every client and waits (bounded) until their connections have ended.
 asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s);
 
-/// CPU and memory of the server process, when --server-pid is given.
+/// CPU, memory and storage writes of the server process, when --server-pid is given.
 struct ServerSample {
   std::optional<std::int64_t> cpu_ns;
   std::optional<std::int64_t> rss_bytes;
+  std::optional<std::int64_t> storage_write_bytes;
 };
 ServerSample sample_server(int pid);
 
