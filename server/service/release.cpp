@@ -59,24 +59,28 @@ std::vector<Delivery> deliveries_of(BatchOutputs& batch) {
   outputs.clear();
   return deliveries;
 }
+
 }  // namespace
 
 void hand_off(std::vector<Delivery> deliveries) {
-  // Normally every connection has the same courier (the net layer's), and the batch goes out in
-  // one hand-off to it. Others are carried one connection at a time.
-  Courier* courier = nullptr;
-  std::vector<Delivery> carried;
-  carried.reserve(deliveries.size());
+  if (deliveries.empty()) return;
+  // Normally every connection has the same courier (the net layer's): the batch goes to it as it
+  // is, in one hand-off, without being copied.
+  Courier* const first = deliveries.front().connection->courier();
+  const bool one_courier =
+      first != nullptr && std::all_of(deliveries.begin(), deliveries.end(), [&](const Delivery& d) {
+        return d.connection->courier() == first;
+      });
+  if (one_courier) {
+    first->deliver(std::move(deliveries));
+    return;
+  }
+  // Otherwise (the service's own tests) each connection's run goes to its courier, or directly.
   for (std::size_t k = 0; k < deliveries.size();) {
     const Connection* connection = deliveries[k].connection.get();
     std::size_t end = k;
     while (end < deliveries.size() && deliveries[end].connection.get() == connection) ++end;
-    Courier* carrier = deliveries[k].connection->courier();
-    if (carrier != nullptr && courier == nullptr) courier = carrier;
-    if (carrier != nullptr && carrier == courier) {
-      std::move(deliveries.begin() + static_cast<std::ptrdiff_t>(k),
-                deliveries.begin() + static_cast<std::ptrdiff_t>(end), std::back_inserter(carried));
-    } else if (carrier != nullptr) {
+    if (Courier* carrier = deliveries[k].connection->courier(); carrier != nullptr) {
       carrier->deliver(
           {std::make_move_iterator(deliveries.begin() + static_cast<std::ptrdiff_t>(k)),
            std::make_move_iterator(deliveries.begin() + static_cast<std::ptrdiff_t>(end))});
@@ -85,7 +89,6 @@ void hand_off(std::vector<Delivery> deliveries) {
     }
     k = end;
   }
-  if (!carried.empty()) courier->deliver(std::move(carried));
 }
 
 void release(BatchOutputs& batch, Metrics& metrics) {

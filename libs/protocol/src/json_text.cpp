@@ -28,10 +28,8 @@ bool append_json_string(std::string& out, std::string_view s) {
   // (message.new and the sender's result).
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size();) {
-    if (s.size() - i >= detail::kPlainBlock && detail::plain_block(s.data() + i)) {
-      i += detail::kPlainBlock;
-      continue;
-    }
+    i = skip_plain_blocks(s, i);
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const std::size_t n = utf8_sequence(s, i);

@@ -119,13 +119,11 @@ Status SqliteStore::commit() {
 std::unique_ptr<Syncer> SqliteStore::defer_sync() {
   if (!commits_sync_) return nullptr;
   auto syncer = open_wal_syncer(db_.get());
-  if (!syncer.ok()) {
-    spdlog::warn("storage: commits keep waiting for the disk: {}", syncer.error().message);
-    return nullptr;
-  }
   // Only once the syncer exists: without it nothing would make these commits durable.
-  if (auto relaxed = db_.execute("PRAGMA synchronous = NORMAL", "stop syncing each commit");
-      !relaxed.ok()) {
+  const Status relaxed =
+      syncer.ok() ? db_.execute("PRAGMA synchronous = NORMAL", "stop syncing each commit")
+                  : Status(syncer.error());
+  if (!relaxed.ok()) {
     spdlog::warn("storage: commits keep waiting for the disk: {}", relaxed.error().message);
     return nullptr;
   }
