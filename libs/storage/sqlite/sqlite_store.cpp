@@ -51,7 +51,7 @@ core::Status check_version(Database& db, const std::string& path) {
   return core::Ok{};
 }
 
-/// WAL pages between two automatic checkpoints (~40 MiB of WAL at 4 KiB pages).
+/// WAL pages between two checkpoints (~40 MiB of WAL at 4 KiB pages).
 constexpr int kCheckpointPages = 10'000;
 
 core::Status configure(Database& db, const SqliteOptions& options) {
@@ -98,8 +98,18 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
   MESSENGER_TRY(check_version(*db, options.path));
   MESSENGER_TRY(configure(*db, options));
   MESSENGER_TRY(sqlite::migrate(*db));
-  return std::unique_ptr<Store>(
-      std::make_unique<sqlite::SqliteStore>(std::move(*db), options.synchronous == "full"));
+  std::unique_ptr<sqlite::Checkpointer> checkpointer;
+  if (options.path != ":memory:") {
+    auto started = sqlite::Checkpointer::start(
+        db->get(), {.start_frames = kCheckpointPages, .writer_frames = 4 * kCheckpointPages});
+    if (started.ok()) {
+      checkpointer = std::move(started.value());
+    } else {
+      spdlog::warn("storage: checkpoints stay inside commits: {}", started.error().message);
+    }
+  }
+  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(
+      std::move(*db), options.synchronous == "full", std::move(checkpointer)));
 }
 
 namespace sqlite {

@@ -7,6 +7,7 @@
 #include "messenger/sqlite/database.h"
 #include "messenger/storage/sqlite_store.h"
 #include "messenger/storage/store.h"
+#include "sqlite_checkpointer.h"
 
 namespace messenger::storage::sqlite {
 
@@ -22,7 +23,10 @@ class SqliteStore final : public Store {
  public:
   /// `commits_sync`: commits wait for the disk (synchronous = full), so defer_sync() can take
   /// that wait off them.
-  SqliteStore(Database db, bool commits_sync) : db_(std::move(db)), commits_sync_(commits_sync) {}
+  /// `checkpointer`: the WAL's checkpoints run off this connection's thread; null keeps SQLite's
+  /// automatic checkpoint (an in-memory database).
+  SqliteStore(Database db, bool commits_sync, std::unique_ptr<Checkpointer> checkpointer)
+      : db_(std::move(db)), commits_sync_(commits_sync), checkpointer_(std::move(checkpointer)) {}
 
   Status begin() override;
   Status commit() override;
@@ -98,6 +102,8 @@ class SqliteStore final : public Store {
 
   Database db_;
   bool commits_sync_;
+  // After db_: it unhooks itself from the connection and closes its own before db_ closes.
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 /// A LIKE pattern matching `text` anywhere, with %, _ and the escape character escaped; use

@@ -1,0 +1,194 @@
+#include "sqlite_checkpointer.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+#include <utility>
+
+namespace messenger::storage::sqlite {
+namespace {
+
+using core::Errc;
+using core::make_error;
+
+/// Background passes per request. Each copies what was committed during the one before: at
+/// 25,000 msg/s 10,000 frames take four or five passes to come down to finish_frames.
+constexpr int kMaxPassesPerRequest = 16;
+
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Checkpointer>> Checkpointer::start(sqlite3* writer,
+                                                                CheckpointLimits limits) {
+  const char* name = sqlite3_db_filename(writer, "main");
+  if (name == nullptr || *name == '\0') {
+    return make_error(Errc::unavailable, "sqlite: an in-memory database has no WAL to checkpoint");
+  }
+  // Its own connection: a checkpoint holds the connection it runs on for its whole length. The
+  // default VFS, since it only reads the WAL. It checkpoints at SQLite's default synchronous =
+  // FULL, which syncs the WAL before copying from it and the database file after.
+  auto own = ::messenger::sqlite::open_database(name, 0);
+  if (!own.ok()) return own.error();
+  // A connection knows the file is in WAL mode only once it has read it; until then every
+  // checkpoint on it is a no-op that reports success.
+  auto mode = own->query_text("PRAGMA journal_mode", "read the journal mode");
+  if (!mode.ok()) return mode.error();
+  if (*mode != "wal") {
+    return make_error(Errc::unavailable,
+                      fmt::format("sqlite: {} is in journal mode {}, not wal", name, *mode));
+  }
+  // Read-only is enough for fdatasync on Linux, and keeps this descriptor from writing.
+  const int database_fd = ::open(name, O_RDONLY | O_CLOEXEC);
+  if (database_fd < 0) {
+    return make_error(Errc::unavailable,
+                      fmt::format("sqlite: cannot open {} to sync it: {}", name,
+                                  std::error_code(errno, std::system_category()).message()));
+  }
+  auto checkpointer = std::unique_ptr<Checkpointer>(
+      new Checkpointer(writer, std::move(own.value()), name, database_fd, limits));
+  sqlite3_wal_hook(writer, &Checkpointer::on_commit, checkpointer.get());
+  checkpointer->thread_ = std::thread([self = checkpointer.get()] { self->run(); });
+  return checkpointer;
+}
+
+Checkpointer::Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
+                           int database_fd, CheckpointLimits limits)
+    : writer_(writer),
+      own_(std::move(own)),
+      path_(std::move(path)),
+      database_fd_(database_fd),
+      limits_(limits) {}
+
+Checkpointer::~Checkpointer() {
+  sqlite3_wal_hook(writer_, nullptr, nullptr);
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  ::close(database_fd_);
+}
+
+Checkpointer::Counts Checkpointer::counts() const {
+  return {.background_passes = background_passes_.load(std::memory_order_relaxed),
+          .writer_finishes = writer_finishes_.load(std::memory_order_relaxed),
+          .writer_fallbacks = writer_fallbacks_.load(std::memory_order_relaxed)};
+}
+
+int Checkpointer::on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int frames) {
+  static_cast<Checkpointer*>(self)->after_commit(frames);
+  return SQLITE_OK;  // a checkpoint that could not run is not the commit's error
+}
+
+void Checkpointer::after_commit(int frames) {
+  wal_frames_.store(frames, std::memory_order_relaxed);
+  const Phase phase = phase_.load(std::memory_order_acquire);
+  if (phase == Phase::finishing) {
+    // The background thread is waiting for this; its connection is idle, so nothing competes.
+    const auto started = std::chrono::steady_clock::now();
+    if (checkpoint(writer_, writer_failing_) >= 0) {
+      writer_finishes_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("storage.checkpoint_finished frames={} left={} ms={:.1f}", frames,
+                    frames - background_copied_.load(std::memory_order_relaxed),
+                    milliseconds_since(started));
+    }
+    phase_.store(Phase::idle, std::memory_order_release);
+    return;
+  }
+  if (frames >= limits_.writer_frames) {
+    // Busy when a background pass holds the checkpoint; then it is retried at the next commit.
+    if (checkpoint(writer_, writer_failing_) >= 0) {
+      writer_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
+  if (phase == Phase::idle && frames >= limits_.start_frames) {
+    {
+      const std::lock_guard lock(mutex_);
+      phase_.store(Phase::background, std::memory_order_release);
+    }
+    wake_.notify_one();
+  }
+}
+
+int Checkpointer::checkpoint(sqlite3* db, bool& failing) {
+  int log = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  if (rc == SQLITE_OK) {
+    failing = false;
+    return copied;
+  }
+  // Busy: another checkpoint holds the WAL; the next commit retries. Any other failure is
+  // retried as well, and logged once until a checkpoint succeeds again: the WAL only grows
+  // meanwhile, and a disk that cannot be written fails the commits too, where the server
+  // reports it.
+  if ((rc & 0xff) != SQLITE_BUSY && !failing) {
+    spdlog::warn("storage: cannot checkpoint the WAL of {}: {}", path_, sqlite3_errstr(rc));
+    failing = true;
+  }
+  return -1;
+}
+
+bool Checkpointer::sync_database() {
+  if (::fdatasync(database_fd_) == 0) return true;
+  if (!background_failing_) {
+    spdlog::warn("storage: cannot sync {} after a checkpoint: {}", path_,
+                 std::error_code(errno, std::system_category()).message());
+    background_failing_ = true;
+  }
+  return false;
+}
+
+void Checkpointer::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] {
+      return stopping_ || phase_.load(std::memory_order_acquire) == Phase::background;
+    });
+    if (stopping_) return;
+    lock.unlock();
+    // Each pass copies what was committed during the one before, and syncs it: SQLite syncs the
+    // database file only in the pass that copies the whole WAL, the writer's, which should then
+    // have only the last few pages to sync.
+    const auto started = std::chrono::steady_clock::now();
+    int left = -1;
+    int passes = 0;
+    while (passes < kMaxPassesPerRequest) {
+      ++passes;
+      const int copied = checkpoint(own_.get(), background_failing_);
+      background_passes_.fetch_add(1, std::memory_order_relaxed);
+      if (copied < 0 || !sync_database()) {
+        left = -1;
+        break;
+      }
+      background_copied_.store(copied, std::memory_order_relaxed);
+      // Zero when the writer's own fallback restarted the WAL meanwhile.
+      const int before = left;
+      left = std::max(0, wal_frames_.load(std::memory_order_relaxed) - copied);
+      // When the commits outpace the passes (a saturated server), more passes would only copy
+      // the same busy pages again; the writer copies what is left, as SQLite would have.
+      if (left <= limits_.finish_frames || (before >= 0 && left >= before)) break;
+    }
+    spdlog::debug("storage.checkpoint_passes passes={} copied={} left={} ms={:.1f}", passes,
+                  background_copied_.load(std::memory_order_relaxed), left,
+                  milliseconds_since(started));
+    // A failed pass: back to idle, and the writer's next commit asks again. Otherwise the writer
+    // copies what is left, about finish_frames unless the commits outpaced the passes.
+    phase_.store(left < 0 ? Phase::idle : Phase::finishing, std::memory_order_release);
+    lock.lock();
+  }
+}
+
+}  // namespace messenger::storage::sqlite

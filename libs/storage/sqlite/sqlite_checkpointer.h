@@ -1,0 +1,99 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "messenger/core/result.h"
+#include "messenger/sqlite/database.h"
+
+namespace messenger::storage::sqlite {
+
+/// When the checkpoints of a writing connection run, in WAL frames (4 KiB pages).
+struct CheckpointLimits {
+  /// WAL frames after which a background pass starts.
+  int start_frames = 10'000;
+  /// The background passes repeat until no more than this many frames are left for the writer.
+  int finish_frames = 200;
+  /// WAL frames after which the writer checkpoints by itself, as SQLite would: the background
+  /// thread is behind or failing, and the WAL must not grow without bound.
+  int writer_frames = 40'000;
+};
+
+/// Takes the WAL checkpoint off the writing connection's thread.
+///
+/// SQLite checkpoints inside the COMMIT that crosses the limit: it copies every page of the WAL
+/// into the database file and syncs that file, 10-50 ms during which no other commit runs. Here a
+/// thread with a connection of its own does that copy (PASSIVE: the writer goes on committing)
+/// and repeats it until only a few frames are left. The writer then copies those few after its
+/// next commit, which leaves the whole WAL in the database file, so that its next transaction
+/// writes the WAL from its start again. Only the writer can make that restart happen: a
+/// background pass alone always finds the frames committed while it ran.
+class Checkpointer {
+ public:
+  struct Counts {
+    std::uint64_t background_passes = 0;
+    /// Times the writer copied what the background passes left.
+    std::uint64_t writer_finishes = 0;
+    /// Times the writer checkpointed the whole WAL itself (writer_frames reached).
+    std::uint64_t writer_fallbacks = 0;
+  };
+
+  /// Installs itself as `writer`'s WAL hook (replacing SQLite's automatic checkpoint) and starts
+  /// its thread. Errc::unavailable when the database has no WAL file (in memory) or a second
+  /// connection cannot be opened; the writer then keeps SQLite's automatic checkpoint.
+  static core::Result<std::unique_ptr<Checkpointer>> start(sqlite3* writer,
+                                                           CheckpointLimits limits);
+  /// Removes the hook and stops the thread. Call before the writer closes.
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  [[nodiscard]] Counts counts() const;
+
+ private:
+  enum class Phase : int {
+    idle,
+    background,  // passes requested or running
+    finishing,   // the passes are done; the writer's next commit copies what they left
+  };
+
+  Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
+               int database_fd, CheckpointLimits limits);
+  static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
+  void after_commit(int frames);
+  /// A PASSIVE checkpoint on `db`: the WAL frames now in the database file, or -1 when it did
+  /// not run. `failing` is its caller's thread's flag that keeps a lasting failure to one log line.
+  int checkpoint(sqlite3* db, bool& failing);
+  /// fdatasync of the database file; false (logged once) when it failed.
+  bool sync_database();
+  void run();
+
+  sqlite3* writer_;
+  ::messenger::sqlite::Database own_;
+  std::string path_;
+  int database_fd_;
+  CheckpointLimits limits_;
+  /// The WAL's length in frames after the writer's last commit.
+  std::atomic<int> wal_frames_{0};
+  /// The frames the background passes have copied into the database file, for the log.
+  std::atomic<int> background_copied_{0};
+  std::atomic<Phase> phase_{Phase::idle};
+  std::atomic<std::uint64_t> background_passes_{0};
+  std::atomic<std::uint64_t> writer_finishes_{0};
+  std::atomic<std::uint64_t> writer_fallbacks_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;            // guarded by mutex_
+  bool writer_failing_ = false;      // the writer's thread only
+  bool background_failing_ = false;  // the background thread only
+  std::thread thread_;
+};
+
+}  // namespace messenger::storage::sqlite
