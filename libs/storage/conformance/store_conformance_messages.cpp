@@ -1,3 +1,12 @@
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "store_conformance.h"
 
 namespace messenger::storage::conformance {
@@ -318,6 +327,54 @@ TEST_P(StoreConformance, ChangesSinceAreInAscendingRevOrder) {
   EXPECT_EQ(seqs(expect_ok(store().changes_since(team.id, Rev(3), 50))), (Seqs{1, 2}));
   EXPECT_EQ(seqs(expect_ok(store().changes_since(team.id, Rev(2), 2))), (Seqs{3, 1}));
   EXPECT_TRUE(expect_ok(store().changes_since(team.id, Rev(5), 50)).empty());
+}
+
+// Edits and deletes between and among appends, in runs and alone, with every sync point and
+// page size checked against a model: the SQLite store finds unchanged messages by seq from a
+// bound, and a wrong bound would drop or repeat messages only for some sync points.
+TEST_P(StoreConformance, ChangesSinceMatchAModelAtEverySyncPoint) {
+  const auto alice = add_user("alice");
+  const auto team = add_conversation(ConversationKind::group, "team", alice.id);
+  const auto other = add_conversation(ConversationKind::group, "other", alice.id);
+  std::map<std::int64_t, std::int64_t> rev_of_seq;  // the model: each message's current rev
+  std::int64_t last_rev = 0;
+  std::minstd_rand random(20261127);  // fixed: a failure must repeat
+  auto check_every_sync_point = [&](int step) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> by_rev;  // (rev, seq)
+    for (const auto& [seq, rev] : rev_of_seq) by_rev.emplace_back(rev, seq);
+    std::sort(by_rev.begin(), by_rev.end());
+    for (std::int64_t after = 0; after <= last_rev; ++after) {
+      for (const int limit : {2, 1000}) {
+        Seqs expected;
+        for (const auto& [rev, seq] : by_rev) {
+          if (rev > after && static_cast<int>(expected.size()) < limit) expected.push_back(seq);
+        }
+        const auto changes = expect_ok(store().changes_since(team.id, Rev(after), limit));
+        ASSERT_EQ(seqs(changes), expected)
+            << "after rev " << after << ", limit " << limit << ", step " << step;
+        for (const auto& message : changes) {
+          ASSERT_EQ(message.rev.value(), rev_of_seq.at(message.seq.value()));
+        }
+      }
+    }
+  };
+  for (int step = 1; step <= 240; ++step) {
+    const auto roll = random() % 10;
+    if (rev_of_seq.empty() || roll < 5) {
+      const auto sent = send_one(team.id, alice.id, "m" + std::to_string(step));
+      rev_of_seq[sent.seq.value()] = sent.rev.value();
+      last_rev = sent.rev.value();
+      if (roll == 0) send_one(other.id, alice.id, "elsewhere");
+    } else {
+      const auto seq = static_cast<std::int64_t>(random() % rev_of_seq.size()) + 1;
+      const std::optional<std::string_view> text =
+          roll < 8 ? std::optional<std::string_view>("edited") : std::nullopt;
+      const auto changed = expect_ok(store().update_message(team.id, Seq(seq), text, tick()));
+      rev_of_seq[seq] = changed.rev.value();
+      last_rev = changed.rev.value();
+    }
+    if (step % 120 == 0) check_every_sync_point(step);
+  }
 }
 
 TEST_P(StoreConformance, UnreadCountsOthersLiveMessagesAfterTheMarker) {

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -176,24 +177,28 @@ Result<Message> SqliteStore::update_message(ConversationId id, Seq seq,
                                             TimestampMs when) {
   Savepoint savepoint(db_);
   MESSENGER_TRY(savepoint.begin());
-  Rev rev;
+  std::pair<Rev, Seq> counters;
   {
     auto next = db_.prepare(
-        "UPDATE conversations SET last_rev = last_rev + 1 WHERE id = ? RETURNING last_rev",
+        "UPDATE conversations SET last_rev = last_rev + 1 WHERE id = ?"
+        " RETURNING last_rev, last_seq",
         "allocate message rev");
     if (!next.ok()) return next.error();
     next->bind(id);
-    auto value = next->one([](const Statement& r) { return Rev(r.int64(0)); });
+    auto value = next->one([](const Statement& r) {
+      return std::pair{Rev(r.int64(0)), Seq(r.int64(1))};
+    });
     if (!value.ok()) return value.error();
     if (!*value) return no_conversation(id);
-    rev = **value;
+    counters = **value;
   }
+  const Rev rev = counters.first;
   std::optional<Message> updated;
   {
     // An edit keeps the text and stamps edited_at; a delete empties the text and keeps
     // edited_at. The savepoint gives the rev back when the message does not exist.
     auto stmt = db_.prepare(
-        "UPDATE messages SET rev = ?1,"
+        "UPDATE messages SET rev = ?1, changed = 1,"
         " text = CASE WHEN ?2 THEN '' ELSE ?3 END,"
         " edited_at = CASE WHEN ?2 THEN edited_at ELSE ?4 END,"
         " deleted = CASE WHEN ?2 THEN 1 ELSE deleted END"
@@ -215,8 +220,35 @@ Result<Message> SqliteStore::update_message(ConversationId id, Seq seq,
         core::Errc::not_found,
         fmt::format("message {} of conversation {} does not exist", seq.value(), id.value()));
   }
+  MESSENGER_TRY(mark_rev(id, rev, counters.second));
   MESSENGER_TRY(savepoint.release());
   return std::move(*updated);
+}
+
+Status SqliteStore::mark_rev(ConversationId id, Rev rev, Seq last_seq) {
+  // One mark per run of edits with no message appended in between: the run's last rev.
+  std::optional<Seq> latest_seq;
+  {
+    auto latest =
+        db_.prepare("SELECT seq FROM rev_marks WHERE conversation_id = ? ORDER BY rev DESC LIMIT 1",
+                    "read the latest rev mark");
+    if (!latest.ok()) return latest.error();
+    latest->bind(id);
+    auto value = latest->one([](const Statement& r) { return Seq(r.int64(0)); });
+    if (!value.ok()) return value.error();
+    latest_seq = *value;
+  }
+  if (latest_seq && *latest_seq == last_seq) {
+    return update_one(
+        "UPDATE rev_marks SET rev = ? WHERE conversation_id = ? AND rev ="
+        " (SELECT max(rev) FROM rev_marks WHERE conversation_id = ?)",
+        "move the rev mark", rev, id, id);
+  }
+  auto insert = db_.prepare("INSERT INTO rev_marks (conversation_id, rev, seq) VALUES (?, ?, ?)",
+                            "add a rev mark");
+  if (!insert.ok()) return insert.error();
+  insert->bind(id).bind(rev).bind(last_seq);
+  return insert->run();
 }
 
 Result<std::vector<Message>> SqliteStore::history(ConversationId id, const HistoryQuery& query) {
@@ -246,13 +278,67 @@ Result<std::vector<Message>> SqliteStore::history(ConversationId id, const Histo
 
 Result<std::vector<Message>> SqliteStore::changes_since(ConversationId id, Rev after, int limit) {
   if (limit <= 0) return std::vector<Message>{};
-  auto stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
-                          " FROM messages WHERE conversation_id = ? AND rev > ?"
-                          " ORDER BY rev LIMIT ?",
-                          "read changes");
-  if (!stmt.ok()) return stmt.error();
-  stmt->bind(id).bind(after).bind(limit);
-  return stmt->all(read_message);
+  // Messages never changed: in seq order their revs rise too, so they are read through the seq
+  // index from the first seq whose rev can be above `after`.
+  auto from = first_seq_after_rev(id, after);
+  if (!from.ok()) return from.error();
+  auto appended_stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
+                                   " FROM messages WHERE conversation_id = ? AND seq > ?"
+                                   " AND changed = 0 AND rev > ? ORDER BY seq LIMIT ?",
+                                   "read messages appended since a rev");
+  if (!appended_stmt.ok()) return appended_stmt.error();
+  appended_stmt->bind(id).bind(*from).bind(after).bind(limit);
+  auto appended = appended_stmt->all(read_message);
+  if (!appended.ok()) return appended.error();
+  // Edited and deleted messages, through the index that holds only them.
+  auto changed_stmt = db_.prepare("SELECT " MESSAGE_COLUMNS
+                                  " FROM messages WHERE conversation_id = ? AND changed = 1"
+                                  " AND rev > ? ORDER BY rev LIMIT ?",
+                                  "read messages changed since a rev");
+  if (!changed_stmt.ok()) return changed_stmt.error();
+  changed_stmt->bind(id).bind(after).bind(limit);
+  auto changed = changed_stmt->all(read_message);
+  if (!changed.ok()) return changed.error();
+
+  std::vector<Message> merged;
+  merged.reserve(appended->size() + changed->size());
+  std::merge(std::make_move_iterator(appended->begin()), std::make_move_iterator(appended->end()),
+             std::make_move_iterator(changed->begin()), std::make_move_iterator(changed->end()),
+             std::back_inserter(merged),
+             [](const Message& a, const Message& b) { return a.rev < b.rev; });
+  if (merged.size() > static_cast<std::size_t>(limit)) merged.resize(limit);
+  return merged;
+}
+
+Result<std::int64_t> SqliteStore::first_seq_after_rev(ConversationId id, Rev after) {
+  // A mark (rev, seq) says: the conversation's last edit so far had that rev while its last
+  // message had that seq. Unchanged messages up to that seq have revs up to the mark's; those
+  // appended after it, until the next mark, have rev = seq + (mark rev - mark seq). So with the
+  // last mark at or below `after` (none: rev = seq), an unchanged message after that mark is
+  // above `after` exactly when its seq is above after - (rev - seq); and every unchanged message
+  // after the next mark is above it.
+  std::int64_t offset = 0;
+  {
+    auto below = db_.prepare(
+        "SELECT rev, seq FROM rev_marks WHERE conversation_id = ? AND rev <= ?"
+        " ORDER BY rev DESC LIMIT 1",
+        "read the rev mark at or below a rev");
+    if (!below.ok()) return below.error();
+    below->bind(id).bind(after);
+    auto mark = below->one([](const Statement& r) { return r.int64(0) - r.int64(1); });
+    if (!mark.ok()) return mark.error();
+    offset = mark->value_or(0);
+  }
+  std::int64_t from = after.value() - offset;
+  auto above = db_.prepare(
+      "SELECT seq FROM rev_marks WHERE conversation_id = ? AND rev > ? ORDER BY rev LIMIT 1",
+      "read the rev mark above a rev");
+  if (!above.ok()) return above.error();
+  above->bind(id).bind(after);
+  auto next_seq = above->one([](const Statement& r) { return r.int64(0); });
+  if (!next_seq.ok()) return next_seq.error();
+  if (*next_seq) from = std::min(from, **next_seq);
+  return from;
 }
 
 Result<std::int64_t> SqliteStore::count_unread(ConversationId id, UserId reader, Seq after_seq) {

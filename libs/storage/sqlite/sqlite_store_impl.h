@@ -99,6 +99,11 @@ class SqliteStore final : public Store {
                                                 Rev last_rev);
   /// read_counters, then insert_message with what it read.
   Result<Message> append_one(const NewMessage& message);
+  /// Records that the conversation's latest edit has `rev` while its last message is
+  /// `last_seq` (docs/storage.md, "Changes since a rev").
+  Status mark_rev(ConversationId id, Rev rev, Seq last_seq);
+  /// The seq after which every unchanged message with a rev above `after` lies.
+  Result<std::int64_t> first_seq_after_rev(ConversationId id, Rev after);
 
   Database db_;
   bool commits_sync_;

@@ -1,16 +1,21 @@
 #include "messenger/storage/sqlite_store.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "messenger/sqlite/handles.h"
@@ -281,6 +286,107 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotMigrateAgain) {
   EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM schema_version"),
             static_cast<std::int64_t>(sqlite::migrations().size()));
   EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM users"), 1);
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db) << " in " << sql;
+}
+
+/// Conversation 1's changes after each rev up to `last_rev`, against `rev_of_seq`.
+void expect_changes_match(Store& store, const std::map<std::int64_t, std::int64_t>& rev_of_seq,
+                          std::int64_t last_rev) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> by_rev;  // (rev, seq)
+  for (const auto& [seq, rev] : rev_of_seq) by_rev.emplace_back(rev, seq);
+  std::sort(by_rev.begin(), by_rev.end());
+  for (std::int64_t after = 0; after <= last_rev; ++after) {
+    for (const int limit : {1, 1000}) {
+      std::vector<std::int64_t> expected;
+      for (const auto& [rev, seq] : by_rev) {
+        if (rev > after && static_cast<int>(expected.size()) < limit) expected.push_back(seq);
+      }
+      std::vector<std::int64_t> got;
+      const auto changes = expect_ok(store.changes_since(ConversationId(1), Rev(after), limit));
+      for (const auto& message : changes) got.push_back(message.seq.value());
+      ASSERT_EQ(got, expected) << "after rev " << after << ", limit " << limit;
+    }
+  }
+}
+
+// A file written at schema version 1 (an index on every message's rev) holds edits made before
+// the migration; the migration's rev marks must let changes_since find them all, and the marks
+// the store adds afterwards must agree with them.
+TEST_F(SqliteStoreTest, MigrationToVersionTwoKeepsTheChangesOfEarlierEdits) {
+  std::map<std::int64_t, std::int64_t> rev_of_seq;
+  std::int64_t last_seq = 0;
+  std::int64_t last_rev = 0;
+  {
+    sqlite3* made = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(db_path().c_str(), &made, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                              nullptr),
+              SQLITE_OK);
+    ::messenger::sqlite::DatabaseHandle raw(made);
+    exec(raw.get(), "PRAGMA journal_mode = WAL");
+    exec(raw.get(), std::string(sqlite::migrations()[0].sql));
+    exec(raw.get(), "INSERT INTO schema_version VALUES (1, 'initial schema', 0)");
+    exec(raw.get(), "PRAGMA user_version = 1");
+    exec(raw.get(),
+         "INSERT INTO users (id, username, password_hash, created_at)"
+         " VALUES (1, 'alice', 'x', 0)");
+    exec(raw.get(),
+         "INSERT INTO conversations (id, kind, name, created_by, created_at)"
+         " VALUES (1, 'group', 'team', 1, 0)");
+    // As version 1 wrote them: appends take the next seq and rev, edits and deletes the next rev.
+    std::minstd_rand random(1127);  // fixed: a failure must repeat
+    for (int step = 1; step <= 150; ++step) {
+      const auto roll = random() % 10;
+      if (last_seq == 0 || roll < 5) {
+        ++last_seq;
+        ++last_rev;
+        exec(raw.get(), fmt::format("INSERT INTO messages (conversation_id, seq, rev, sender_id,"
+                                    " client_msg_id, text, created_at) VALUES (1, {}, {}, 1,"
+                                    " 'c{}', 'text', {})",
+                                    last_seq, last_rev, step, step));
+        rev_of_seq[last_seq] = last_rev;
+      } else {
+        const auto seq = static_cast<std::int64_t>(random() % last_seq) + 1;
+        ++last_rev;
+        if (roll < 8) {
+          exec(raw.get(),
+               fmt::format("UPDATE messages SET rev = {}, edited_at = {}, text = 'edited'"
+                           " WHERE seq = {}",
+                           last_rev, step, seq));
+        } else {
+          exec(raw.get(), fmt::format("UPDATE messages SET rev = {}, deleted = 1, text = ''"
+                                      " WHERE seq = {}",
+                                      last_rev, seq));
+        }
+        rev_of_seq[seq] = last_rev;
+      }
+    }
+    exec(raw.get(),
+         fmt::format("UPDATE conversations SET last_seq = {}, last_rev = {} WHERE id = 1", last_seq,
+                     last_rev));
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  {
+    auto raw = open_raw(db_path());
+    EXPECT_EQ(query_int(raw.get(), "PRAGMA user_version"), 2);
+    EXPECT_GT(query_int(raw.get(), "SELECT count(*) FROM rev_marks"), 0);
+  }
+  expect_changes_match(*store, rev_of_seq, last_rev);
+
+  // Edits and appends after the migration add marks of the running store's kind.
+  for (int i = 0; i < 3; ++i) {
+    const auto edited = expect_ok(
+        store->update_message(ConversationId(1), Seq(2 + i), std::string_view("again"), 1000 + i));
+    rev_of_seq[edited.seq.value()] = last_rev = edited.rev.value();
+    const auto sent = expect_ok(store->append_messages(std::vector<NewMessage>{
+        {ConversationId(1), UserId(1), "after" + std::to_string(i), "new", 2000 + i}}));
+    rev_of_seq[sent[0].seq.value()] = last_rev = sent[0].rev.value();
+  }
+  expect_changes_match(*store, rev_of_seq, last_rev);
 }
 
 TEST_F(SqliteStoreTest, NewerSchemaIsRefusedAndTheFileIsLeftAlone) {
