@@ -226,23 +226,23 @@ Result<Message> SqliteStore::update_message(ConversationId id, Seq seq,
 }
 
 Status SqliteStore::mark_rev(ConversationId id, Rev rev, Seq last_seq) {
-  // One mark per run of edits with no message appended in between: the run's last rev.
-  std::optional<Seq> latest_seq;
+  std::optional<std::pair<Rev, Seq>> latest;
   {
-    auto latest =
-        db_.prepare("SELECT seq FROM rev_marks WHERE conversation_id = ? ORDER BY rev DESC LIMIT 1",
-                    "read the latest rev mark");
-    if (!latest.ok()) return latest.error();
-    latest->bind(id);
-    auto value = latest->one([](const Statement& r) { return Seq(r.int64(0)); });
-    if (!value.ok()) return value.error();
-    latest_seq = *value;
+    auto stmt = db_.prepare(
+        "SELECT rev, seq FROM rev_marks WHERE conversation_id = ? ORDER BY rev DESC LIMIT 1",
+        "read the latest rev mark");
+    if (!stmt.ok()) return stmt.error();
+    stmt->bind(id);
+    auto mark = stmt->one([](const Statement& r) {
+      return std::pair{Rev(r.int64(0)), Seq(r.int64(1))};
+    });
+    if (!mark.ok()) return mark.error();
+    latest = *mark;
   }
-  if (latest_seq && *latest_seq == last_seq) {
-    return update_one(
-        "UPDATE rev_marks SET rev = ? WHERE conversation_id = ? AND rev ="
-        " (SELECT max(rev) FROM rev_marks WHERE conversation_id = ?)",
-        "move the rev mark", rev, id, id);
+  // One mark per run of edits with no message appended in between: the run's last rev.
+  if (latest && latest->second == last_seq) {
+    return update_one("UPDATE rev_marks SET rev = ? WHERE conversation_id = ? AND rev = ?",
+                      "move the rev mark", rev, id, latest->first);
   }
   auto insert = db_.prepare("INSERT INTO rev_marks (conversation_id, rev, seq) VALUES (?, ?, ?)",
                             "add a rev mark");
