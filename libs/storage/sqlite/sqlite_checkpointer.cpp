@@ -35,10 +35,11 @@ core::Result<std::unique_ptr<Checkpointer>> Checkpointer::start(sqlite3* writer,
     return make_error(Errc::unavailable, "sqlite: an in-memory database has no WAL to checkpoint");
   }
   // Its own connection: a checkpoint holds the connection it runs on for its whole length. The
-  // default VFS, since it only reads the WAL. It checkpoints at SQLite's default synchronous =
-  // FULL, which syncs the WAL before copying from it and the database file after.
+  // default VFS, since it only reads the WAL. At synchronous = FULL, set here rather than left to
+  // the library's build, a checkpoint syncs the WAL before copying from it.
   auto own = ::messenger::sqlite::open_database(name, 0);
   if (!own.ok()) return own.error();
+  MESSENGER_TRY(own->execute("PRAGMA synchronous = FULL", "set synchronous"));
   // A connection knows the file is in WAL mode only once it has read it; until then every
   // checkpoint on it is a no-op that reports success.
   auto mode = own->query_text("PRAGMA journal_mode", "read the journal mode");
@@ -165,7 +166,7 @@ void Checkpointer::run() {
     const auto started = std::chrono::steady_clock::now();
     int left = -1;
     int passes = 0;
-    while (passes < kMaxPassesPerRequest) {
+    while (passes < kMaxPassesPerRequest && !stopping_.load(std::memory_order_relaxed)) {
       ++passes;
       const int copied = checkpoint(own_.get(), background_failing_);
       background_passes_.fetch_add(1, std::memory_order_relaxed);

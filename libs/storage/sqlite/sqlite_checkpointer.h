@@ -90,7 +90,8 @@ class Checkpointer {
   std::atomic<std::uint64_t> writer_fallbacks_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;            // guarded by mutex_
+  // Written under mutex_ (so that the wait cannot miss it), read between passes without it.
+  std::atomic<bool> stopping_{false};
   bool writer_failing_ = false;      // the writer's thread only
   bool background_failing_ = false;  // the background thread only
   std::thread thread_;
