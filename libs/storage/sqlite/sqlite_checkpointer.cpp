@@ -1,13 +1,12 @@
 #include "sqlite_checkpointer.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <system_error>
 #include <utility>
 
@@ -48,27 +47,16 @@ core::Result<std::unique_ptr<Checkpointer>> Checkpointer::start(sqlite3* writer,
     return make_error(Errc::unavailable,
                       fmt::format("sqlite: {} is in journal mode {}, not wal", name, *mode));
   }
-  // Read-only is enough for fdatasync on Linux, and keeps this descriptor from writing.
-  const int database_fd = ::open(name, O_RDONLY | O_CLOEXEC);
-  if (database_fd < 0) {
-    return make_error(Errc::unavailable,
-                      fmt::format("sqlite: cannot open {} to sync it: {}", name,
-                                  std::error_code(errno, std::system_category()).message()));
-  }
-  auto checkpointer = std::unique_ptr<Checkpointer>(
-      new Checkpointer(writer, std::move(own.value()), name, database_fd, limits));
+  auto checkpointer =
+      std::unique_ptr<Checkpointer>(new Checkpointer(writer, std::move(own.value()), name, limits));
   sqlite3_wal_hook(writer, &Checkpointer::on_commit, checkpointer.get());
   checkpointer->thread_ = std::thread([self = checkpointer.get()] { self->run(); });
   return checkpointer;
 }
 
 Checkpointer::Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
-                           int database_fd, CheckpointLimits limits)
-    : writer_(writer),
-      own_(std::move(own)),
-      path_(std::move(path)),
-      database_fd_(database_fd),
-      limits_(limits) {}
+                           CheckpointLimits limits)
+    : writer_(writer), own_(std::move(own)), path_(std::move(path)), limits_(limits) {}
 
 Checkpointer::~Checkpointer() {
   sqlite3_wal_hook(writer_, nullptr, nullptr);
@@ -78,7 +66,6 @@ Checkpointer::~Checkpointer() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
-  ::close(database_fd_);
 }
 
 Checkpointer::Counts Checkpointer::counts() const {
@@ -143,13 +130,23 @@ int Checkpointer::checkpoint(sqlite3* db, bool& failing) {
 }
 
 bool Checkpointer::sync_database() {
-  if (::fdatasync(database_fd_) == 0) return true;
-  if (!background_failing_) {
-    spdlog::warn("storage: cannot sync {} after a checkpoint: {}", path_,
-                 std::error_code(errno, std::system_category()).message());
-    background_failing_ = true;
+  // Through SQLite's own handle: closing a descriptor of our own would drop every POSIX lock this
+  // process holds on the file, the writer's among them.
+  sqlite3_file* file = nullptr;
+  int rc = sqlite3_file_control(own_.get(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc == SQLITE_OK && file != nullptr && file->pMethods != nullptr) {
+    rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+  } else if (rc == SQLITE_OK) {
+    rc = SQLITE_IOERR_FSYNC;
   }
-  return false;
+  if (rc == SQLITE_OK) return true;
+  // The pages this pass copied count as copied and are never copied again, and Linux reports a
+  // lost write-back only once: carrying on could let the WAL restart over pages the disk never
+  // took. Stop, as after a failed sync of the WAL (exit status 74).
+  spdlog::critical("storage: cannot sync {} after a checkpoint: {}; stopping", path_,
+                   sqlite3_errstr(rc));
+  spdlog::default_logger()->flush();
+  std::_Exit(74);
 }
 
 void Checkpointer::run() {

@@ -65,20 +65,19 @@ class Checkpointer {
   };
 
   Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
-               int database_fd, CheckpointLimits limits);
+               CheckpointLimits limits);
   static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
   void after_commit(int frames);
   /// A PASSIVE checkpoint on `db`: the WAL frames now in the database file, or -1 when it did
   /// not run. `failing` is its caller's thread's flag that keeps a lasting failure to one log line.
   int checkpoint(sqlite3* db, bool& failing);
-  /// fdatasync of the database file; false (logged once) when it failed.
+  /// Syncs the database file; a failure ends the process (status 74).
   bool sync_database();
   void run();
 
   sqlite3* writer_;
   ::messenger::sqlite::Database own_;
   std::string path_;
-  int database_fd_;
   CheckpointLimits limits_;
   /// The WAL's length in frames after the writer's last commit.
   std::atomic<int> wal_frames_{0};
