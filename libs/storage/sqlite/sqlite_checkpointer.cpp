@@ -4,10 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <system_error>
 #include <utility>
 
 namespace messenger::storage::sqlite {
@@ -129,7 +127,7 @@ int Checkpointer::checkpoint(sqlite3* db, bool& failing) {
   return -1;
 }
 
-bool Checkpointer::sync_database() {
+void Checkpointer::sync_database() {
   // Through SQLite's own handle: closing a descriptor of our own would drop every POSIX lock this
   // process holds on the file, the writer's among them.
   sqlite3_file* file = nullptr;
@@ -139,7 +137,7 @@ bool Checkpointer::sync_database() {
   } else if (rc == SQLITE_OK) {
     rc = SQLITE_IOERR_FSYNC;
   }
-  if (rc == SQLITE_OK) return true;
+  if (rc == SQLITE_OK) return;
   // The pages this pass copied count as copied and are never copied again, and Linux reports a
   // lost write-back only once: carrying on could let the WAL restart over pages the disk never
   // took. Stop, as after a failed sync of the WAL (exit status 74).
@@ -167,10 +165,11 @@ void Checkpointer::run() {
       ++passes;
       const int copied = checkpoint(own_.get(), background_failing_);
       background_passes_.fetch_add(1, std::memory_order_relaxed);
-      if (copied < 0 || !sync_database()) {
+      if (copied < 0) {
         left = -1;
         break;
       }
+      sync_database();
       background_copied_.store(copied, std::memory_order_relaxed);
       // Zero when the writer's own fallback restarted the WAL meanwhile.
       const int before = left;

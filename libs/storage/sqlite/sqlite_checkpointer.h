@@ -72,7 +72,7 @@ class Checkpointer {
   /// not run. `failing` is its caller's thread's flag that keeps a lasting failure to one log line.
   int checkpoint(sqlite3* db, bool& failing);
   /// Syncs the database file; a failure ends the process (status 74).
-  bool sync_database();
+  void sync_database();
   void run();
 
   sqlite3* writer_;
