@@ -370,6 +370,10 @@ std::vector<Setting> make_settings() {
       "storage", "sqlite_cache_mib", 1, 65'536, [](S & s) -> auto& { return s.sqlite_cache_mib; },
       "most memory in MiB the embedded store's page cache may grow to"));
   v.push_back(integer(
+      "storage", "sqlite_checkpoint_pages", 16, 65'536,
+      [](S & s) -> auto& { return s.sqlite_checkpoint_pages; },
+      "WAL pages (4 KiB) after which the embedded store copies them into its database file"));
+  v.push_back(integer(
       "storage", "conversation_cache_size", 1, 10'000'000,
       [](S & s) -> auto& { return s.conversation_cache_size; },
       "conversations (row and member list) the embedded store keeps in memory"));

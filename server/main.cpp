@@ -110,6 +110,7 @@ StoreResult open_embedded_store(const server::Settings& settings) {
   sqlite.synchronous = settings.sqlite_synchronous;
   sqlite.busy_timeout_ms = settings.sqlite_busy_timeout_ms;
   sqlite.cache_mib = settings.sqlite_cache_mib;
+  sqlite.checkpoint_pages = settings.sqlite_checkpoint_pages;
   auto store = storage::open_sqlite_store(sqlite);
   if (!store.ok()) {
     return startup_error("cannot open the database '" + sqlite.path +

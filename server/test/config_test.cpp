@@ -117,6 +117,9 @@ TEST_F(ConfigTest, WrongTypesAndRangesAreErrors) {
   EXPECT_EQ(parse({"--sqlite-synchronous", "off"}).exit_code, 2);
   EXPECT_EQ(parse({"--sqlite-cache-mib", "0"}).exit_code, 2);
   EXPECT_NE(err_.str().find("--sqlite-cache-mib"), std::string::npos) << err_.str();
+  EXPECT_EQ(parse({"--sqlite-checkpoint-pages", "15"}).exit_code, 2);
+  EXPECT_NE(err_.str().find("--sqlite-checkpoint-pages"), std::string::npos) << err_.str();
+  EXPECT_EQ(parse({"--sqlite-checkpoint-pages", "65537"}).exit_code, 2);
   EXPECT_EQ(parse({"--log-level", "loud"}).exit_code, 2);
   EXPECT_EQ(parse({"--bind", "localhost"}).exit_code, 2);
   EXPECT_EQ(parse({"--no-such-flag"}).exit_code, 2);

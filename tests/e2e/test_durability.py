@@ -147,19 +147,32 @@ def check_conversations(histories, ledger, final):
                 raise AssertionError(f"{cmid} still unacknowledged at the end")
 
 
-@pytest.mark.parametrize("how, synchronous", [
-    ("sigkill", "full"),
-    pytest.param("sigkill", "normal", marks=pytest.mark.sqlite_only(
+# A checkpoint round every few commits instead of every 10,000 WAL pages, so that the kills
+# come while the background thread copies the WAL into the database file, or just after the
+# writer finished a round and the WAL started over. Its debug log counts the rounds.
+SMALL_CHECKPOINTS = ["--sqlite-checkpoint-pages", "16", "--log-level", "debug"]
+
+
+@pytest.mark.parametrize("how, synchronous, checkpoints", [
+    ("sigkill", "full", "default"),
+    pytest.param("sigkill", "normal", "default", marks=pytest.mark.sqlite_only(
         "--sqlite-synchronous normal is a SQLite setting: on MongoDB this is the same run as "
         "sigkill-full")),
-    ("sigterm", "full")])
+    pytest.param("sigkill", "full", "small", marks=pytest.mark.sqlite_only(
+        "--sqlite-checkpoint-pages is a SQLite setting: on MongoDB this is the same run as "
+        "sigkill-full")),
+    ("sigterm", "full", "default")])
 @async_test(timeout=290)
-async def test_stop_mid_stream_loses_nothing_and_resends_make_no_duplicates(server_factory,
-                                                                            how, synchronous):
+async def test_stop_mid_stream_loses_nothing_and_resends_make_no_duplicates(
+        server_factory, how, synchronous, checkpoints):
     """With SIGKILL this is a crash of the process (synchronous=normal is documented as durable
     against that too); with SIGTERM the graceful shutdown must also close every session with
     1001 and exit 0."""
-    srv = server_factory(FLAGS + ["--sqlite-synchronous", synchronous])
+    flags = FLAGS + ["--sqlite-synchronous", synchronous]
+    if checkpoints == "small":
+        flags += SMALL_CHECKPOINTS
+    srv = server_factory(flags)
+    rounds_before_kill = []
     admin = await login_admin(srv)
     names = [f"dur{i}" for i in range(N_CLIENTS)]
     for name in names:
@@ -231,6 +244,8 @@ async def test_stop_mid_stream_loses_nothing_and_resends_make_no_duplicates(serv
                     break
                 await asyncio.sleep(0.001)
             inflight_at_kill.append(inflight)
+            if checkpoints == "small":
+                rounds_before_kill.append(srv.stderr_text().count("storage.checkpoint_finished"))
             # In a thread: the clients must go on reading (and answer the close handshake).
             if how == "sigkill":
                 await asyncio.to_thread(srv.kill)
@@ -249,9 +264,13 @@ async def test_stop_mid_stream_loses_nothing_and_resends_make_no_duplicates(serv
     dup_true = sum(1 for _, dup, _ in resend_checks if dup)
     print(f"messages {len(ledger.msgs)}, requests in flight at the kills {inflight_at_kill}, "
           f"resent {len(resend_checks)} (already stored: {dup_true}), "
-          f"SIGTERM to exit {shutdown_seconds} s")
+          f"SIGTERM to exit {shutdown_seconds} s, checkpoint rounds before the kills "
+          f"{rounds_before_kill}")
     assert all(n > 0 for n in inflight_at_kill), \
         f"the kills did not happen mid-stream: {inflight_at_kill}"
+    if checkpoints == "small":
+        assert all(n >= 3 for n in rounds_before_kill), \
+            f"too few checkpoint rounds before the kills: {rounds_before_kill}"
     if how == "sigkill":
         assert resend_checks, "nothing had to be resent"
 

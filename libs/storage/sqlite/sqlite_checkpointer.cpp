@@ -54,7 +54,12 @@ core::Result<std::unique_ptr<Checkpointer>> Checkpointer::start(sqlite3* writer,
 
 Checkpointer::Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
                            CheckpointLimits limits)
-    : writer_(writer), own_(std::move(own)), path_(std::move(path)), limits_(limits) {}
+    : writer_(writer),
+      own_(std::move(own)),
+      path_(std::move(path)),
+      limits_(limits),
+      start_at_frames_(limits.start_frames),
+      writer_at_frames_(limits.writer_frames) {}
 
 Checkpointer::~Checkpointer() {
   sqlite3_wal_hook(writer_, nullptr, nullptr);
@@ -83,8 +88,9 @@ void Checkpointer::after_commit(int frames) {
   if (phase == Phase::finishing) {
     // The background thread is waiting for this; its connection is idle, so nothing competes.
     const auto started = std::chrono::steady_clock::now();
-    if (checkpoint(writer_, writer_failing_) >= 0) {
+    if (const auto copied = checkpoint(writer_, writer_failing_)) {
       writer_finishes_.fetch_add(1, std::memory_order_relaxed);
+      schedule_after(*copied);
       spdlog::debug("storage.checkpoint_finished frames={} left={} ms={:.1f}", frames,
                     frames - background_copied_.load(std::memory_order_relaxed),
                     milliseconds_since(started));
@@ -92,14 +98,15 @@ void Checkpointer::after_commit(int frames) {
     phase_.store(Phase::idle, std::memory_order_release);
     return;
   }
-  if (frames >= limits_.writer_frames) {
+  if (frames >= writer_at_frames_) {
     // Busy when a background pass holds the checkpoint; then it is retried at the next commit.
-    if (checkpoint(writer_, writer_failing_) >= 0) {
+    if (const auto copied = checkpoint(writer_, writer_failing_)) {
       writer_fallbacks_.fetch_add(1, std::memory_order_relaxed);
+      schedule_after(*copied);
     }
     return;
   }
-  if (phase == Phase::idle && frames >= limits_.start_frames) {
+  if (phase == Phase::idle && frames >= start_at_frames_) {
     {
       const std::lock_guard lock(mutex_);
       phase_.store(Phase::background, std::memory_order_release);
@@ -108,13 +115,37 @@ void Checkpointer::after_commit(int frames) {
   }
 }
 
-int Checkpointer::checkpoint(sqlite3* db, bool& failing) {
+void Checkpointer::schedule_after(Copied copied) {
+  if (copied.frames >= copied.wal_frames) {
+    // All of it is in the database file: the next transaction writes the WAL from its start.
+    start_at_frames_ = limits_.start_frames;
+    writer_at_frames_ = limits_.writer_frames;
+    if (std::exchange(pinned_, false)) {
+      spdlog::info("storage: the WAL of {} is copied again; it starts over", path_);
+    }
+    return;
+  }
+  // A reader (a backup, say) still reads from frames that are not yet copied, and no checkpoint
+  // can go past the snapshot it started with, nor the WAL start over, until it ends. Asking again
+  // at the next commit would copy nothing, as SQLite's own checkpoint does at every commit then:
+  // wait until another round's worth of frames has come.
+  start_at_frames_ = copied.wal_frames + limits_.start_frames;
+  writer_at_frames_ = std::max(limits_.writer_frames, start_at_frames_);
+  if (!std::exchange(pinned_, true)) {
+    spdlog::info(
+        "storage: a reader keeps {} of {} WAL frames of {} from the database file; the WAL "
+        "grows until it ends",
+        copied.wal_frames - copied.frames, copied.wal_frames, path_);
+  }
+}
+
+std::optional<Checkpointer::Copied> Checkpointer::checkpoint(sqlite3* db, bool& failing) {
   int log = 0;
   int copied = 0;
   const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_OK) {
     failing = false;
-    return copied;
+    return Copied{.wal_frames = log, .frames = copied};
   }
   // Busy: another checkpoint holds the WAL; the next commit retries. Any other failure is
   // retried as well, and logged once until a checkpoint succeeds again: the WAL only grows
@@ -124,7 +155,7 @@ int Checkpointer::checkpoint(sqlite3* db, bool& failing) {
     spdlog::warn("storage: cannot checkpoint the WAL of {}: {}", path_, sqlite3_errstr(rc));
     failing = true;
   }
-  return -1;
+  return std::nullopt;
 }
 
 void Checkpointer::sync_database() {
@@ -163,17 +194,17 @@ void Checkpointer::run() {
     int passes = 0;
     while (passes < kMaxPassesPerRequest && !stopping_.load(std::memory_order_relaxed)) {
       ++passes;
-      const int copied = checkpoint(own_.get(), background_failing_);
+      const auto copied = checkpoint(own_.get(), background_failing_);
       background_passes_.fetch_add(1, std::memory_order_relaxed);
-      if (copied < 0) {
+      if (!copied) {
         left = -1;
         break;
       }
       sync_database();
-      background_copied_.store(copied, std::memory_order_relaxed);
+      background_copied_.store(copied->frames, std::memory_order_relaxed);
       // Zero when the writer's own fallback restarted the WAL meanwhile.
       const int before = left;
-      left = std::max(0, wal_frames_.load(std::memory_order_relaxed) - copied);
+      left = std::max(0, wal_frames_.load(std::memory_order_relaxed) - copied->frames);
       // When the commits outpace the passes (a saturated server), more passes would only copy
       // the same busy pages again; the writer copies what is left, as SQLite would have.
       if (left <= limits_.finish_frames || (before >= 0 && left >= before)) break;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -66,11 +67,20 @@ class Checkpointer {
 
   Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
                CheckpointLimits limits);
+  /// What a checkpoint left: the WAL's length, and how much of it is in the database file.
+  struct Copied {
+    int wal_frames = 0;
+    int frames = 0;
+  };
+
   static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
   void after_commit(int frames);
-  /// A PASSIVE checkpoint on `db`: the WAL frames now in the database file, or -1 when it did
-  /// not run. `failing` is its caller's thread's flag that keeps a lasting failure to one log line.
-  int checkpoint(sqlite3* db, bool& failing);
+  /// A PASSIVE checkpoint on `db`, or nothing when it did not run. `failing` is its caller's
+  /// thread's flag that keeps a lasting failure to one log line.
+  std::optional<Copied> checkpoint(sqlite3* db, bool& failing);
+  /// After the writer's own checkpoint: the next round waits for more frames while a reader's
+  /// snapshot keeps part of the WAL from being copied.
+  void schedule_after(Copied copied);
   /// Syncs the database file; a failure ends the process (status 74).
   void sync_database();
   void run();
@@ -91,7 +101,12 @@ class Checkpointer {
   std::condition_variable wake_;
   // Written under mutex_ (so that the wait cannot miss it), read between passes without it.
   std::atomic<bool> stopping_{false};
-  bool writer_failing_ = false;      // the writer's thread only
+  // The writer's thread only.
+  bool writer_failing_ = false;
+  int start_at_frames_;   // the WAL length that asks for the next background round
+  int writer_at_frames_;  // the WAL length at which the writer checkpoints by itself
+  bool pinned_ = false;   // a reader kept the last checkpoint from copying the whole WAL
+
   bool background_failing_ = false;  // the background thread only
   std::thread thread_;
 };

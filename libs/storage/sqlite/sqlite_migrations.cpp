@@ -116,9 +116,37 @@ INSERT INTO rev_marks (conversation_id, rev, seq)
   GROUP BY conversation_id, rev - seq HAVING rev - seq > 0;
 )sql";
 
+// Version 2 derived marks only from the unchanged messages. A file whose history ended with
+// edits (no message appended after the last of them) got no mark for that run, so the first
+// message appended after the migration had a rev that no mark explained, and changes_since missed
+// it. This rebuilds the marks of every conversation from what the file holds, which is right
+// whatever wrote it (docs/storage.md, "Rebuilding the marks"):
+// - A message is read through the partial index (changed = 1) when its rev - seq is above that of
+//   a message after it; the others' rev - seq then rises with seq, as the marks need. Only edited
+//   messages can be such, so this finds too an edit that left edited_at at 0.
+// - One mark per rev - seq of the unchanged messages, as in version 2.
+// - One mark for the conversation's last rev and seq: the rev of the next message appended is
+//   last_seq + 1 + (last_rev - last_seq), whatever came last.
+constexpr std::string_view kRebuiltRevMarks = R"sql(
+UPDATE messages SET changed = 1 WHERE changed = 0 AND id IN (
+  SELECT id FROM (
+    SELECT id, rev - seq AS offset,
+           min(rev - seq) OVER (PARTITION BY conversation_id ORDER BY seq DESC
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS later
+    FROM messages)
+  WHERE offset > later);
+DELETE FROM rev_marks;
+INSERT INTO rev_marks (conversation_id, rev, seq)
+  SELECT conversation_id, min(rev) - 1, min(seq) - 1 FROM messages WHERE changed = 0
+  GROUP BY conversation_id, rev - seq HAVING rev - seq > 0;
+INSERT INTO rev_marks (conversation_id, rev, seq)
+  SELECT id, last_rev, last_seq FROM conversations WHERE last_rev > last_seq;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "changes without a rev index", kChangesWithoutRevIndex},
+    Migration{3, "rev marks rebuilt", kRebuiltRevMarks},
 };
 
 std::int64_t now_ms() {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <system_error>
@@ -17,6 +18,11 @@ namespace {
 using core::Errc;
 using core::make_error;
 using sqlite::Database;
+
+// Below 16 pages every few commits would checkpoint; above ~1 GiB of WAL (four times this at the
+// writer's own limit) a crash's recovery reads for minutes.
+constexpr int kMinCheckpointPages = 16;
+constexpr int kMaxCheckpointPages = 65'536;
 
 core::Status check_directory(const std::string& path) {
   if (path.empty()) return make_error(Errc::unavailable, "sqlite: no database path configured");
@@ -51,9 +57,6 @@ core::Status check_version(Database& db, const std::string& path) {
   return core::Ok{};
 }
 
-/// WAL pages between two checkpoints (~40 MiB of WAL at 4 KiB pages).
-constexpr int kCheckpointPages = 10'000;
-
 core::Status configure(Database& db, const SqliteOptions& options) {
   auto mode = db.query_text("PRAGMA journal_mode = WAL", "switch to WAL journal mode");
   if (!mode.ok()) return mode.error();
@@ -64,15 +67,17 @@ core::Status configure(Database& db, const SqliteOptions& options) {
   }
   MESSENGER_TRY(
       db.execute(fmt::format("PRAGMA synchronous = {}", options.synchronous), "set synchronous"));
-  // A group commit of ~1,000 messages dirties a few hundred pages spread over three indexes and
-  // the conversation rows. With SQLite's defaults (a 2 MiB page cache, a checkpoint every 1,000
-  // WAL pages) those pages were read back from the file at every batch and copied into the
-  // database every second commit, on the service thread, which capped 1:1 chat at ~11,000 msg/s
+  // A group commit of ~1,000 messages dirties a few hundred pages spread over the table, its two
+  // indexes and the conversation rows. With SQLite's defaults (a 2 MiB page cache, a checkpoint
+  // every 1,000 WAL pages) those pages were read back from the file at every batch and copied into
+  // the database every second commit, on the service thread, which capped 1:1 chat at ~11,000 msg/s
   // (docs/storage.md, "Page cache and checkpoints").
   MESSENGER_TRY(
       db.execute(fmt::format("PRAGMA cache_size = -{}", std::int64_t{options.cache_mib} * 1024),
                  "size the page cache"));
-  MESSENGER_TRY(db.execute(fmt::format("PRAGMA wal_autocheckpoint = {}", kCheckpointPages),
+  // SQLite's own checkpoint, for when the checkpointer cannot start. Setting it once the
+  // checkpointer runs would replace the checkpointer's WAL hook.
+  MESSENGER_TRY(db.execute(fmt::format("PRAGMA wal_autocheckpoint = {}", options.checkpoint_pages),
                            "set the checkpoint interval"));
   return db.execute("PRAGMA foreign_keys = ON", "enable foreign keys");
 }
@@ -90,6 +95,13 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
         Errc::bad_request,
         fmt::format("sqlite: the page cache must be at least 1 MiB, not {}", options.cache_mib));
   }
+  if (options.checkpoint_pages < kMinCheckpointPages ||
+      options.checkpoint_pages > kMaxCheckpointPages) {
+    return make_error(
+        Errc::bad_request,
+        fmt::format("sqlite: checkpoint_pages must be {} to {}, not {}", kMinCheckpointPages,
+                    kMaxCheckpointPages, options.checkpoint_pages));
+  }
   MESSENGER_TRY(check_directory(options.path));
   // Batched WAL writes: one pwrite per commit instead of two per page (docs/storage.md).
   auto db = ::messenger::sqlite::open_database(options.path, options.busy_timeout_ms,
@@ -101,7 +113,9 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
   std::unique_ptr<sqlite::Checkpointer> checkpointer;
   if (options.path != ":memory:") {
     auto started = sqlite::Checkpointer::start(
-        db->get(), {.start_frames = kCheckpointPages, .writer_frames = 4 * kCheckpointPages});
+        db->get(), {.start_frames = options.checkpoint_pages,
+                    .finish_frames = std::max(1, options.checkpoint_pages / 50),
+                    .writer_frames = 4 * options.checkpoint_pages});
     if (started.ok()) {
       checkpointer = std::move(started.value());
     } else {

@@ -1,18 +1,14 @@
 #include "messenger/storage/sqlite_store.h"
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <atomic>
-#include <cstdlib>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <map>
-#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -20,6 +16,7 @@
 
 #include "messenger/sqlite/handles.h"
 #include "sqlite_migrations.h"
+#include "sqlite_test_support.h"
 #include "store_conformance.h"
 
 namespace messenger::storage {
@@ -31,28 +28,10 @@ using conformance::expect_ok;
 using conformance::fields;
 using core::ConversationKind;
 using core::MemberRole;
-
-/// A new directory under the system temp dir; removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "messenger-store-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed for " << pattern;
-    }
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using sqlite::testing::open_raw;
+using sqlite::testing::query_int;
+using sqlite::testing::query_text;
+using sqlite::testing::TempDir;
 
 // The conformance suite gets a store on a real file in a fresh directory per test.
 std::vector<std::unique_ptr<TempDir>>& conformance_dirs() {
@@ -86,21 +65,6 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// A raw connection for looking at the file from outside the store.
-::messenger::sqlite::DatabaseHandle open_raw(const fs::path& path) {
-  sqlite3* raw = nullptr;
-  sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-  return ::messenger::sqlite::DatabaseHandle(raw);
-}
-
-std::int64_t query_int(sqlite3* db, const char* sql) {
-  sqlite3_stmt* raw = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  ::messenger::sqlite::StatementHandle stmt(raw);
-  EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
-  return sqlite3_column_int64(stmt.get(), 0);
-}
-
 /// Copies the whole WAL into the database through `db`, so that the writer's next transaction
 /// writes the WAL again from its start (what an automatic checkpoint every 10,000 pages does).
 void checkpoint_and_restart(sqlite3* db) {
@@ -110,15 +74,6 @@ void checkpoint_and_restart(sqlite3* db) {
   ::messenger::sqlite::StatementHandle stmt(raw);
   ASSERT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(stmt.get(), 0), 0) << "the checkpoint was blocked";
-}
-
-std::string query_text(sqlite3* db, const char* sql) {
-  sqlite3_stmt* raw = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &raw, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  ::messenger::sqlite::StatementHandle stmt(raw);
-  EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
-  const auto* text = sqlite3_column_text(stmt.get(), 0);
-  return text != nullptr ? reinterpret_cast<const char*>(text) : "";
 }
 
 /// A group "team" owned by `owner`.
@@ -288,107 +243,6 @@ TEST_F(SqliteStoreTest, ReopeningDoesNotMigrateAgain) {
   EXPECT_EQ(query_int(raw.get(), "SELECT count(*) FROM users"), 1);
 }
 
-void exec(sqlite3* db, const std::string& sql) {
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db) << " in " << sql;
-}
-
-/// Conversation 1's changes after each rev up to `last_rev`, against `rev_of_seq`.
-void expect_changes_match(Store& store, const std::map<std::int64_t, std::int64_t>& rev_of_seq,
-                          std::int64_t last_rev) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> by_rev;  // (rev, seq)
-  for (const auto& [seq, rev] : rev_of_seq) by_rev.emplace_back(rev, seq);
-  std::sort(by_rev.begin(), by_rev.end());
-  for (std::int64_t after = 0; after <= last_rev; ++after) {
-    for (const int limit : {1, 1000}) {
-      std::vector<std::int64_t> expected;
-      for (const auto& [rev, seq] : by_rev) {
-        if (rev > after && static_cast<int>(expected.size()) < limit) expected.push_back(seq);
-      }
-      std::vector<std::int64_t> got;
-      const auto changes = expect_ok(store.changes_since(ConversationId(1), Rev(after), limit));
-      for (const auto& message : changes) got.push_back(message.seq.value());
-      ASSERT_EQ(got, expected) << "after rev " << after << ", limit " << limit;
-    }
-  }
-}
-
-// A file written at schema version 1 (an index on every message's rev) holds edits made before
-// the migration; the migration's rev marks must let changes_since find them all, and the marks
-// the store adds afterwards must agree with them.
-TEST_F(SqliteStoreTest, MigrationToVersionTwoKeepsTheChangesOfEarlierEdits) {
-  std::map<std::int64_t, std::int64_t> rev_of_seq;
-  std::int64_t last_seq = 0;
-  std::int64_t last_rev = 0;
-  {
-    sqlite3* made = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(db_path().c_str(), &made, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                              nullptr),
-              SQLITE_OK);
-    ::messenger::sqlite::DatabaseHandle raw(made);
-    exec(raw.get(), "PRAGMA journal_mode = WAL");
-    exec(raw.get(), std::string(sqlite::migrations()[0].sql));
-    exec(raw.get(), "INSERT INTO schema_version VALUES (1, 'initial schema', 0)");
-    exec(raw.get(), "PRAGMA user_version = 1");
-    exec(raw.get(),
-         "INSERT INTO users (id, username, password_hash, created_at)"
-         " VALUES (1, 'alice', 'x', 0)");
-    exec(raw.get(),
-         "INSERT INTO conversations (id, kind, name, created_by, created_at)"
-         " VALUES (1, 'group', 'team', 1, 0)");
-    // As version 1 wrote them: appends take the next seq and rev, edits and deletes the next rev.
-    std::minstd_rand random(1127);  // fixed: a failure must repeat
-    for (int step = 1; step <= 150; ++step) {
-      const auto roll = random() % 10;
-      if (last_seq == 0 || roll < 5) {
-        ++last_seq;
-        ++last_rev;
-        exec(raw.get(), fmt::format("INSERT INTO messages (conversation_id, seq, rev, sender_id,"
-                                    " client_msg_id, text, created_at) VALUES (1, {}, {}, 1,"
-                                    " 'c{}', 'text', {})",
-                                    last_seq, last_rev, step, step));
-        rev_of_seq[last_seq] = last_rev;
-      } else {
-        const auto seq = static_cast<std::int64_t>(random() % last_seq) + 1;
-        ++last_rev;
-        if (roll < 8) {
-          exec(raw.get(),
-               fmt::format("UPDATE messages SET rev = {}, edited_at = {}, text = 'edited'"
-                           " WHERE seq = {}",
-                           last_rev, step, seq));
-        } else {
-          exec(raw.get(), fmt::format("UPDATE messages SET rev = {}, deleted = 1, text = ''"
-                                      " WHERE seq = {}",
-                                      last_rev, seq));
-        }
-        rev_of_seq[seq] = last_rev;
-      }
-    }
-    exec(raw.get(),
-         fmt::format("UPDATE conversations SET last_seq = {}, last_rev = {} WHERE id = 1", last_seq,
-                     last_rev));
-  }
-  auto store = open();
-  ASSERT_NE(store, nullptr);
-  {
-    auto raw = open_raw(db_path());
-    EXPECT_EQ(query_int(raw.get(), "PRAGMA user_version"), 2);
-    EXPECT_GT(query_int(raw.get(), "SELECT count(*) FROM rev_marks"), 0);
-  }
-  expect_changes_match(*store, rev_of_seq, last_rev);
-
-  // Edits and appends after the migration add marks of the running store's kind.
-  for (int i = 0; i < 3; ++i) {
-    const auto edited = expect_ok(
-        store->update_message(ConversationId(1), Seq(2 + i), std::string_view("again"), 1000 + i));
-    rev_of_seq[edited.seq.value()] = last_rev = edited.rev.value();
-    const auto sent = expect_ok(store->append_messages(std::vector<NewMessage>{
-        {ConversationId(1), UserId(1), "after" + std::to_string(i), "new", 2000 + i}}));
-    rev_of_seq[sent[0].seq.value()] = last_rev = sent[0].rev.value();
-  }
-  expect_changes_match(*store, rev_of_seq, last_rev);
-}
-
 TEST_F(SqliteStoreTest, NewerSchemaIsRefusedAndTheFileIsLeftAlone) {
   ASSERT_NE(open(), nullptr);
   const int newer = sqlite::latest_schema_version() + 7;
@@ -442,6 +296,42 @@ TEST_F(SqliteStoreTest, PageCacheUnderOneMibIsRefused) {
   EXPECT_EQ(code_of(store), "bad_request");
   EXPECT_NE(store.error().message.find("page cache"), std::string::npos);
   EXPECT_FALSE(fs::exists(db_path()));
+}
+
+TEST_F(SqliteStoreTest, CheckpointIntervalOutOfRangeIsRefused) {
+  for (const int pages : {15, 65'537}) {
+    const auto store = open_sqlite_store({.path = db_path().string(), .checkpoint_pages = pages});
+    EXPECT_EQ(code_of(store), "bad_request");
+    EXPECT_NE(store.error().message.find("checkpoint_pages must be 16 to 65536"), std::string::npos)
+        << store.error().message;
+  }
+  EXPECT_FALSE(fs::exists(db_path()));
+}
+
+TEST_F(SqliteStoreTest, TheWalStaysNearTheCheckpointInterval) {
+  constexpr int kPages = 32;
+  auto opened = open_sqlite_store({.path = db_path().string(), .checkpoint_pages = kPages});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto store = std::move(opened).value();
+  const auto alice = expect_ok(store->create_user(conformance::new_user("alice"))).id;
+  const auto team = create_team(*store, alice);
+  // About 600 pages of WAL in commits of a few pages each, paced as a server's.
+  for (int i = 1; i <= 600; ++i) {
+    expect_ok(store->begin());
+    expect_ok(store->append_message_after(numbered(team, alice, i), Seq(i - 1), Rev(i - 1)));
+    expect_ok(store->commit());
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  // The WAL file keeps the length of its longest run between two restarts: a round's worth, not
+  // the 600 commits'.
+  const auto wal_bytes = fs::file_size(db_path().string() + "-wal");
+  EXPECT_LE(wal_bytes, 4U * kPages * (4096 + 24) + 32);
+  store.reset();
+  auto reopened = open();
+  ASSERT_NE(reopened, nullptr);
+  const auto last = expect_ok(reopened->find_message(team, Seq(600)));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->client_msg_id, "c600");
 }
 
 TEST_F(SqliteStoreTest, SecondConnectionWaitsForTheWriterInsteadOfFailing) {

@@ -18,6 +18,10 @@ struct SqliteOptions {
   /// commits touch pages all over the indexes, so a cache that holds them saves re-reading them
   /// at every batch (docs/storage.md, "Page cache and checkpoints").
   int cache_mib = 64;
+  /// WAL pages (4 KiB) after which a checkpoint copies them into the database file, off the
+  /// writing thread; the writer copies by itself at four times this (docs/storage.md,
+  /// "Checkpoints off the service thread"). Smaller keeps the WAL smaller and costs speed.
+  int checkpoint_pages = 10'000;
 };
 
 /// Opens (creating and migrating as needed) the embedded store. Errc::unavailable with the

@@ -1,0 +1,245 @@
+// Files written by earlier schema versions, opened by this one: what changes_since finds after the
+// migrations must be what the file's history says, and the marks the running store adds
+// afterwards must agree with those the migrations made.
+
+#include "sqlite_migrations.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "messenger/storage/sqlite_store.h"
+#include "sqlite_test_support.h"
+#include "store_conformance.h"
+
+namespace messenger::storage {
+namespace {
+
+using conformance::expect_ok;
+using sqlite::testing::exec;
+using sqlite::testing::open_raw;
+using sqlite::testing::query_int;
+using sqlite::testing::TempDir;
+
+/// One conversation's messages as the test wrote them: each seq's rev, and the counters.
+struct History {
+  explicit History(std::int64_t id) : conversation(id) {}
+  std::int64_t conversation;
+  std::map<std::int64_t, std::int64_t> rev_of_seq;
+  std::int64_t last_seq = 0;
+  std::int64_t last_rev = 0;
+};
+
+// As version 1 wrote them: an append takes the next seq and rev, an edit or a delete the next rev.
+
+void append_v1(sqlite3* db, History& history) {
+  ++history.last_seq;
+  ++history.last_rev;
+  exec(db, fmt::format("INSERT INTO messages (conversation_id, seq, rev, sender_id, client_msg_id,"
+                       " text, created_at) VALUES ({0}, {1}, {2}, 1, 'c{0}-{1}', 'text', {1})",
+                       history.conversation, history.last_seq, history.last_rev));
+  history.rev_of_seq[history.last_seq] = history.last_rev;
+}
+
+/// `edited_at` 0 is an edit whose mark in the row is lost, so that only its rev tells.
+void edit_v1(sqlite3* db, History& history, std::int64_t seq, std::int64_t edited_at) {
+  ++history.last_rev;
+  exec(db, fmt::format("UPDATE messages SET rev = {}, edited_at = {}, text = 'edited'"
+                       " WHERE conversation_id = {} AND seq = {}",
+                       history.last_rev, edited_at, history.conversation, seq));
+  history.rev_of_seq[seq] = history.last_rev;
+}
+
+void delete_v1(sqlite3* db, History& history, std::int64_t seq) {
+  ++history.last_rev;
+  exec(db, fmt::format("UPDATE messages SET rev = {}, deleted = 1, text = ''"
+                       " WHERE conversation_id = {} AND seq = {}",
+                       history.last_rev, history.conversation, seq));
+  history.rev_of_seq[seq] = history.last_rev;
+}
+
+/// Half appends, the rest edits and deletes of random messages.
+void random_v1(sqlite3* db, History& history, unsigned seed, int steps) {
+  std::minstd_rand random(seed);  // fixed: a failure must repeat
+  for (int step = 1; step <= steps; ++step) {
+    const auto roll = random() % 10;
+    if (history.last_seq == 0 || roll < 5) {
+      append_v1(db, history);
+      continue;
+    }
+    const auto seq = static_cast<std::int64_t>(random() % history.last_seq) + 1;
+    if (roll < 8) {
+      edit_v1(db, history, seq, step);
+    } else {
+      delete_v1(db, history, seq);
+    }
+  }
+}
+
+void save_counters_v1(sqlite3* db, const History& history) {
+  exec(db, fmt::format("UPDATE conversations SET last_seq = {}, last_rev = {} WHERE id = {}",
+                       history.last_seq, history.last_rev, history.conversation));
+}
+
+void append_live(Store& store, History& history) {
+  const auto sent = expect_ok(store.append_messages(std::vector<NewMessage>{
+      {ConversationId(history.conversation), UserId(1),
+       fmt::format("live{}-{}", history.conversation, history.last_seq + 1), "new", 5000}}));
+  ASSERT_EQ(sent.size(), 1U);
+  history.last_seq = sent[0].seq.value();
+  history.rev_of_seq[history.last_seq] = history.last_rev = sent[0].rev.value();
+}
+
+void edit_live(Store& store, History& history, std::int64_t seq) {
+  const auto edited = expect_ok(store.update_message(ConversationId(history.conversation), Seq(seq),
+                                                     std::string_view("again"), 6000));
+  history.rev_of_seq[seq] = history.last_rev = edited.rev.value();
+}
+
+/// The conversation's changes after each rev up to its last, at two page sizes, against the
+/// history.
+void expect_changes_match(Store& store, const History& history) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> by_rev;  // (rev, seq)
+  for (const auto& [seq, rev] : history.rev_of_seq) by_rev.emplace_back(rev, seq);
+  std::sort(by_rev.begin(), by_rev.end());
+  for (std::int64_t after = 0; after <= history.last_rev; ++after) {
+    for (const int limit : {1, 1000}) {
+      std::vector<std::int64_t> expected;
+      for (const auto& [rev, seq] : by_rev) {
+        if (rev > after && static_cast<int>(expected.size()) < limit) expected.push_back(seq);
+      }
+      std::vector<std::int64_t> got;
+      const auto changes =
+          expect_ok(store.changes_since(ConversationId(history.conversation), Rev(after), limit));
+      for (const auto& message : changes) got.push_back(message.seq.value());
+      ASSERT_EQ(got, expected) << "conversation " << history.conversation << ", after rev " << after
+                               << ", limit " << limit;
+    }
+  }
+}
+
+class SqliteMigrationTest : public ::testing::Test {
+ protected:
+  [[nodiscard]] std::filesystem::path db_path() const { return dir_.path() / "store.db"; }
+
+  /// A new file at schema version 1 with user 1 and groups 1 to `conversations`, as version 1
+  /// made them.
+  ::messenger::sqlite::DatabaseHandle create_version_one(int conversations) {
+    auto db = open_raw(db_path(), /*create=*/true);
+    exec(db.get(), "PRAGMA journal_mode = WAL");
+    apply_raw(db.get(), 1);
+    exec(db.get(),
+         "INSERT INTO users (id, username, password_hash, created_at) VALUES (1, 'alice', 'x', 0)");
+    for (int id = 1; id <= conversations; ++id) {
+      exec(db.get(),
+           fmt::format("INSERT INTO conversations (id, kind, name, created_by, created_at)"
+                       " VALUES ({0}, 'group', 'team{0}', 1, 0)",
+                       id));
+    }
+    return db;
+  }
+
+  /// Migration `version`'s SQL, recorded as an older server recorded it.
+  static void apply_raw(sqlite3* db, int version) {
+    const auto& migration = sqlite::migrations()[static_cast<std::size_t>(version - 1)];
+    ASSERT_EQ(migration.version, version);
+    exec(db, std::string(migration.sql));
+    exec(db,
+         fmt::format("INSERT INTO schema_version VALUES ({}, '{}', 0)", version, migration.name));
+    exec(db, fmt::format("PRAGMA user_version = {}", version));
+  }
+
+  std::unique_ptr<Store> open() {
+    auto store = open_sqlite_store({.path = db_path().string()});
+    EXPECT_TRUE(store.ok()) << store.error().message;
+    if (!store.ok()) return nullptr;
+    auto raw = open_raw(db_path());
+    EXPECT_EQ(query_int(raw.get(), "PRAGMA user_version"), sqlite::latest_schema_version());
+    return std::move(store).value();
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SqliteMigrationTest, AVersionOneFileKeepsEveryChangeInEveryConversation) {
+  History edited_last(1);
+  History appended_last(2);
+  History never_edited(3);
+  {
+    auto db = create_version_one(3);
+    random_v1(db.get(), edited_last, 1127, 150);
+    // An edit that left no trace but its rev, with a message after it; then a run of edits with
+    // nothing appended after it, which the marks must still account for.
+    edit_v1(db.get(), edited_last, 2, 0);
+    append_v1(db.get(), edited_last);
+    edit_v1(db.get(), edited_last, 4, 9001);
+    delete_v1(db.get(), edited_last, 5);
+    edit_v1(db.get(), edited_last, edited_last.last_seq, 9002);
+    random_v1(db.get(), appended_last, 2, 80);
+    append_v1(db.get(), appended_last);
+    for (int i = 0; i < 20; ++i) append_v1(db.get(), never_edited);
+    for (const auto* history : {&edited_last, &appended_last, &never_edited}) {
+      save_counters_v1(db.get(), *history);
+    }
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  for (const auto* history : {&edited_last, &appended_last, &never_edited}) {
+    expect_changes_match(*store, *history);
+  }
+
+  // What the running store adds next: first an append after the migrated run of edits, then
+  // edits in a row, and a first edit in a conversation that had none.
+  append_live(*store, edited_last);
+  expect_changes_match(*store, edited_last);
+  for (const std::int64_t seq : {3, 4, 7}) edit_live(*store, edited_last, seq);
+  append_live(*store, edited_last);
+  edit_live(*store, edited_last, 1);
+  edit_live(*store, appended_last, 1);
+  edit_live(*store, appended_last, 2);
+  append_live(*store, appended_last);
+  append_live(*store, never_edited);
+  edit_live(*store, never_edited, 10);
+  append_live(*store, never_edited);
+  for (const auto* history : {&edited_last, &appended_last, &never_edited}) {
+    expect_changes_match(*store, *history);
+  }
+}
+
+// Version 2 gave a file whose history ended with edits no mark for them, so a message the
+// running store appended afterwards had a rev that no mark explained. Version 3 rebuilds the
+// marks from the file as it is.
+TEST_F(SqliteMigrationTest, AFileVersionTwoMigratedGetsMarksThatFindWhatCameAfter) {
+  History history(1);
+  {
+    auto db = create_version_one(1);
+    random_v1(db.get(), history, 7, 60);
+    edit_v1(db.get(), history, 1, 7001);
+    edit_v1(db.get(), history, 2, 7002);
+    save_counters_v1(db.get(), history);
+    apply_raw(db.get(), 2);
+    // Appended as version 2's store did: the next seq and rev, unchanged, and no mark.
+    for (int i = 0; i < 2; ++i) {
+      append_v1(db.get(), history);
+      save_counters_v1(db.get(), history);
+    }
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  expect_changes_match(*store, history);
+  edit_live(*store, history, 3);
+  append_live(*store, history);
+  expect_changes_match(*store, history);
+}
+
+}  // namespace
+}  // namespace messenger::storage
