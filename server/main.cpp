@@ -176,6 +176,7 @@ int run_server(server::Settings settings) {
   }
 
   service::Metrics metrics;
+  metrics.store_counters = [&store = **store] { return store.counters(); };
   core::SystemClock clock;
   auto service = std::make_unique<service::Service>(**store, clock, metrics, settings.service);
   auto password = service->bootstrap_admin(settings.admin_user, settings.admin_password);

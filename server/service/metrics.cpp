@@ -73,6 +73,12 @@ std::string Metrics::render() const {
                       "Duration of one disk sync making the latest group commits durable.");
   service_queue_depth.render(out, "messenger_service_queue_depth",
                              "Tasks waiting when a service batch starts.");
+  if (store_counters) {
+    for (const auto& store_counter : store_counters()) {
+      counter(out, store_counter.name, store_counter.help, store_counter.value,
+              store_counter.gauge ? "gauge" : "counter");
+    }
+  }
   return out;
 }
 

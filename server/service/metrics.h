@@ -3,7 +3,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include "messenger/storage/store.h"
 
 namespace messenger::service {
 
@@ -45,6 +49,8 @@ class Metrics {
   Histogram commit_seconds;     // duration of one commit
   Histogram sync_seconds;       // duration of one disk sync after commits (off the service thread)
   Histogram service_queue_depth;  // tasks waiting when a batch starts
+  /// The store's own counters, rendered after these; set before the server starts.
+  std::function<std::vector<storage::StoreCounter>()> store_counters;
 
   /// Prometheus text exposition format, version 0.0.4.
   [[nodiscard]] std::string render() const;

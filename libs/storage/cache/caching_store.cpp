@@ -19,6 +19,7 @@ class CachingStore final : public Store {
   Status begin() override { return inner_->begin(); }
   Status commit() override { return inner_->commit(); }
   std::unique_ptr<Syncer> defer_sync() override { return inner_->defer_sync(); }
+  [[nodiscard]] std::vector<StoreCounter> counters() const override { return inner_->counters(); }
   void rollback() override {
     // Whatever the unit changed in the cache is gone from the store again.
     cache_.clear();

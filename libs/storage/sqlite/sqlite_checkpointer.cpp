@@ -74,7 +74,8 @@ Checkpointer::~Checkpointer() {
 Checkpointer::Counts Checkpointer::counts() const {
   return {.background_passes = background_passes_.load(std::memory_order_relaxed),
           .writer_finishes = writer_finishes_.load(std::memory_order_relaxed),
-          .writer_fallbacks = writer_fallbacks_.load(std::memory_order_relaxed)};
+          .writer_fallbacks = writer_fallbacks_.load(std::memory_order_relaxed),
+          .wal_frames = wal_frames_.load(std::memory_order_relaxed)};
 }
 
 int Checkpointer::on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int frames) {

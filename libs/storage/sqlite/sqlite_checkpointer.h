@@ -44,6 +44,8 @@ class Checkpointer {
     std::uint64_t writer_finishes = 0;
     /// Times the writer checkpointed the whole WAL itself (writer_frames reached).
     std::uint64_t writer_fallbacks = 0;
+    /// The WAL's length after the writer's last commit.
+    int wal_frames = 0;
   };
 
   /// Installs itself as `writer`'s WAL hook (replacing SQLite's automatic checkpoint) and starts

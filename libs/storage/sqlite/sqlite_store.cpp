@@ -154,6 +154,23 @@ std::unique_ptr<Syncer> SqliteStore::defer_sync() {
   return std::move(syncer.value());
 }
 
+std::vector<StoreCounter> SqliteStore::counters() const {
+  if (!checkpointer_) return {};
+  const auto counts = checkpointer_->counts();
+  return {
+      {"messenger_sqlite_checkpoint_passes_total",
+       "WAL checkpoint passes run by the background thread.", counts.background_passes},
+      {"messenger_sqlite_checkpoint_rounds_total",
+       "Checkpoint rounds the writer finished by copying what the background passes left.",
+       counts.writer_finishes},
+      {"messenger_sqlite_checkpoint_writer_fallbacks_total",
+       "Checkpoints the writer ran by itself because the WAL reached four times the interval.",
+       counts.writer_fallbacks},
+      {"messenger_sqlite_wal_frames", "WAL length in 4 KiB frames after the last commit.",
+       static_cast<std::uint64_t>(counts.wal_frames), true},
+  };
+}
+
 void SqliteStore::rollback() {
   if (!db_.in_transaction()) return;
   if (auto stmt = db_.prepare("ROLLBACK", "rollback transaction"); stmt.ok()) {

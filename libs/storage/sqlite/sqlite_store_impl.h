@@ -34,6 +34,7 @@ class SqliteStore final : public Store {
   /// Commits stop syncing the WAL (synchronous = normal: they still reach the file, and
   /// checkpoints still sync), and the Syncer fdatasyncs the WAL through a descriptor of its own.
   std::unique_ptr<Syncer> defer_sync() override;
+  [[nodiscard]] std::vector<StoreCounter> counters() const override;
 
   Result<User> create_user(const NewUser& user) override;
   Result<std::optional<User>> find_user(UserId id) override;

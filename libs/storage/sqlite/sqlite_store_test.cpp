@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -326,6 +327,14 @@ TEST_F(SqliteStoreTest, TheWalStaysNearTheCheckpointInterval) {
   // the 600 commits'.
   const auto wal_bytes = fs::file_size(db_path().string() + "-wal");
   EXPECT_LE(wal_bytes, 4U * kPages * (4096 + 24) + 32);
+  std::map<std::string, std::uint64_t> counters;
+  for (const auto& counter : store->counters()) counters[counter.name] = counter.value;
+  EXPECT_GE(counters["messenger_sqlite_checkpoint_rounds_total"], 5U);
+  EXPECT_GE(counters["messenger_sqlite_checkpoint_passes_total"],
+            counters["messenger_sqlite_checkpoint_rounds_total"]);
+  EXPECT_EQ(counters["messenger_sqlite_checkpoint_writer_fallbacks_total"], 0U);
+  EXPECT_GT(counters["messenger_sqlite_wal_frames"], 0U);
+  EXPECT_LE(counters["messenger_sqlite_wal_frames"], 4U * kPages);
   store.reset();
   auto reopened = open();
   ASSERT_NE(reopened, nullptr);

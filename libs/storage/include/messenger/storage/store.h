@@ -87,6 +87,14 @@ class Syncer {
   virtual Status sync() = 0;
 };
 
+/// A number a store keeps about its own work, for the server's /metrics.
+struct StoreCounter {
+  const char* name;  // Prometheus metric name, messenger_ prefixed
+  const char* help;
+  std::uint64_t value;
+  bool gauge = false;  // a level that goes up and down, not a running total
+};
+
 /// Every durable thing the server keeps. Calls are synchronous and come from one thread (the
 /// service thread); an implementation needs no locking of its own.
 ///
@@ -111,6 +119,9 @@ class Store {
   /// it. Null when the store cannot split its commits, or need not (its commits never wait for
   /// the disk); its commit() then stays as it was.
   virtual std::unique_ptr<Syncer> defer_sync() { return nullptr; }
+  /// The store's own counters (e.g. the embedded store's checkpoints); none by default. The one
+  /// call that any thread may make, at any time: it reads only atomics.
+  [[nodiscard]] virtual std::vector<StoreCounter> counters() const { return {}; }
 
   // ---- users ----
   /// Errc::conflict when the username is taken.
