@@ -129,9 +129,11 @@ void Checkpointer::schedule_after(Copied copied) {
   // A reader (a backup, say) still reads from frames that are not yet copied, and no checkpoint
   // can go past the snapshot it started with, nor the WAL start over, until it ends. Asking again
   // at the next commit would copy nothing, as SQLite's own checkpoint does at every commit then:
-  // wait until another round's worth of frames has come.
+  // wait until another round's worth of frames has come. The writer's own limit moves as far,
+  // so that the background thread, not the writer, copies what the reader held back once it
+  // ends.
   start_at_frames_ = copied.wal_frames + limits_.start_frames;
-  writer_at_frames_ = std::max(limits_.writer_frames, start_at_frames_);
+  writer_at_frames_ = copied.wal_frames + limits_.writer_frames;
   if (!std::exchange(pinned_, true)) {
     spdlog::info(
         "storage: a reader keeps {} of {} WAL frames of {} from the database file; the WAL "

@@ -117,17 +117,37 @@ INSERT INTO rev_marks (conversation_id, rev, seq)
 )sql";
 
 // Version 2 derived marks only from the unchanged messages. A file whose history ended with
-// edits (no message appended after the last of them) got no mark for that run, so the first
-// message appended after the migration had a rev that no mark explained, and changes_since missed
-// it. This rebuilds the marks of every conversation from what the file holds, which is right
-// whatever wrote it (docs/storage.md, "Rebuilding the marks"):
-// - A message is read through the partial index (changed = 1) when its rev - seq is above that of
-//   a message after it; the others' rev - seq then rises with seq, as the marks need. Only edited
-//   messages can be such, so this finds too an edit that left edited_at at 0.
-// - One mark per rev - seq of the unchanged messages, as in version 2.
-// - One mark for the conversation's last rev and seq: the rev of the next message appended is
-//   last_seq + 1 + (last_rev - last_seq), whatever came last.
+// edits (no message appended after the last of them) got no mark for that run, so the messages
+// appended after the migration, until the next edit, had a rev that no mark explained, and
+// changes_since skipped them. This step (docs/storage.md, "Rebuilding the marks"):
+// 1. gives such messages the conversation's next revs, as if edited, so that every client syncs
+//    them again whatever rev it had reached: a message is explained when its rev - seq is that of
+//    the last mark below its rev (0 without one), as the marks promise;
+// 2. flags as changed every message whose rev - seq is above that of a message after it (only
+//    edited messages can be, also an edit that left edited_at at 0); the others' rev - seq then
+//    rises with seq, as the marks need;
+// 3. derives one mark per rev - seq of the unchanged messages, as version 2 did;
+// 4. adds one mark at each conversation's last rev and seq: the next message appended gets
+//    rev = seq + (last_rev - last_seq), whatever came last.
+// Each step is right whatever wrote the file: version 1 then 2, or a running version 2.
 constexpr std::string_view kRebuiltRevMarks = R"sql(
+CREATE TEMP TABLE unexplained AS
+  SELECT id, conversation_id,
+         row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS n
+  FROM messages AS m
+  WHERE changed = 0 AND rev - seq != coalesce(
+    (SELECT k.rev - k.seq FROM rev_marks AS k
+     WHERE k.conversation_id = m.conversation_id AND k.rev < m.rev
+     ORDER BY k.rev DESC LIMIT 1), 0);
+UPDATE messages SET changed = 1,
+  rev = (SELECT last_rev FROM conversations WHERE id = messages.conversation_id)
+        + (SELECT n FROM unexplained WHERE unexplained.id = messages.id)
+  WHERE id IN (SELECT id FROM unexplained);
+UPDATE conversations SET last_rev = last_rev
+  + (SELECT count(*) FROM unexplained WHERE unexplained.conversation_id = conversations.id)
+  WHERE id IN (SELECT conversation_id FROM unexplained);
+DROP TABLE unexplained;
+
 UPDATE messages SET changed = 1 WHERE changed = 0 AND id IN (
   SELECT id FROM (
     SELECT id, rev - seq AS offset,

@@ -215,30 +215,60 @@ TEST_F(SqliteMigrationTest, AVersionOneFileKeepsEveryChangeInEveryConversation) 
   }
 }
 
-// Version 2 gave a file whose history ended with edits no mark for them, so a message the
-// running store appended afterwards had a rev that no mark explained. Version 3 rebuilds the
-// marks from the file as it is.
-TEST_F(SqliteMigrationTest, AFileVersionTwoMigratedGetsMarksThatFindWhatCameAfter) {
+// Version 2 gave a file whose history ended with edits no mark for them, so the messages the
+// running store appended afterwards, until its next edit, had revs that no mark explained and
+// changes_since skipped them. Version 3 gives those messages new revs, so that a client syncs
+// them whatever rev it had reached, and rebuilds the marks.
+TEST_F(SqliteMigrationTest, AFileVersionTwoMigratedGetsItsSkippedMessagesAgain) {
   History history(1);
+  History unaffected(2);
+  std::int64_t last_rev_before = 0;
   {
-    auto db = create_version_one(1);
+    auto db = create_version_one(2);
     random_v1(db.get(), history, 7, 60);
     edit_v1(db.get(), history, 1, 7001);
     edit_v1(db.get(), history, 2, 7002);
     save_counters_v1(db.get(), history);
+    random_v1(db.get(), unaffected, 8, 40);
+    append_v1(db.get(), unaffected);
+    save_counters_v1(db.get(), unaffected);
     apply_raw(db.get(), 2);
     // Appended as version 2's store did: the next seq and rev, unchanged, and no mark.
     for (int i = 0; i < 2; ++i) {
       append_v1(db.get(), history);
       save_counters_v1(db.get(), history);
     }
+    // Then an edit, which added a mark as the store does, and one more append after it.
+    edit_v1(db.get(), history, 3, 7003);
+    exec(db.get(), "UPDATE messages SET changed = 1 WHERE conversation_id = 1 AND seq = 3");
+    exec(db.get(), fmt::format("INSERT INTO rev_marks VALUES (1, {}, {})", history.last_rev,
+                               history.last_seq));
+    append_v1(db.get(), history);
+    save_counters_v1(db.get(), history);
+    last_rev_before = history.last_rev;
   }
   auto store = open();
   ASSERT_NE(store, nullptr);
+  // The two appended before the edit had lost their place; the one after it had not.
+  const auto skipped = {history.last_seq - 2, history.last_seq - 1};
+  for (const auto seq : skipped) {
+    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_GT(found->rev.value(), last_rev_before) << "seq " << seq;
+    history.rev_of_seq[seq] = found->rev.value();
+  }
+  history.last_rev = last_rev_before + 2;
+  const auto conversation = expect_ok(store->find_conversation(ConversationId(1)));
+  ASSERT_TRUE(conversation.has_value());
+  EXPECT_EQ(conversation->last_rev.value(), history.last_rev);
+  // Everything else kept its rev, in both conversations.
   expect_changes_match(*store, history);
-  edit_live(*store, history, 3);
+  expect_changes_match(*store, unaffected);
+  edit_live(*store, history, 4);
   append_live(*store, history);
+  append_live(*store, unaffected);
   expect_changes_match(*store, history);
+  expect_changes_match(*store, unaffected);
 }
 
 }  // namespace

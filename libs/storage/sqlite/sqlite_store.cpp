@@ -79,6 +79,13 @@ core::Status configure(Database& db, const SqliteOptions& options) {
   // checkpointer runs would replace the checkpointer's WAL hook.
   MESSENGER_TRY(db.execute(fmt::format("PRAGMA wal_autocheckpoint = {}", options.checkpoint_pages),
                            "set the checkpoint interval"));
+  // SQLite keeps the -wal file at its longest and rewrites it from the start. After a reader held
+  // checkpoints back (an online backup), that can be far more than a round needs: the first commit
+  // after the WAL starts over cuts it to the writer's own limit (one ftruncate per round, and only
+  // then).
+  MESSENGER_TRY(db.execute(fmt::format("PRAGMA journal_size_limit = {}",
+                                       std::int64_t{4} * options.checkpoint_pages * 4096),
+                           "limit the WAL file's length"));
   return db.execute("PRAGMA foreign_keys = ON", "enable foreign keys");
 }
 
