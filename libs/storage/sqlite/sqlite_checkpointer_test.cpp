@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
 
 #include "messenger/sqlite/database.h"
+#include "sqlite_test_support.h"
 
 namespace messenger::storage::sqlite {
 namespace {
@@ -26,17 +26,6 @@ constexpr std::uintmax_t kFrameBytes = 24 + kPageSize;
 
 class CheckpointerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "messenger-ckpt-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (dir_ / "test.db").string();
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   /// A writer set up as the store sets up its connection: WAL, synchronous = NORMAL, batched WAL
   /// writes, and a table of rows of about one page each.
   Database open_writer() {
@@ -66,8 +55,8 @@ class CheckpointerTest : public ::testing::Test {
     return error ? 0 : size;
   }
 
-  fs::path dir_;
-  std::string path_;
+  testing::TempDir dir_;
+  std::string path_ = (dir_.path() / "test.db").string();
 };
 
 TEST_F(CheckpointerTest, BackgroundPassesLeaveTheWriterTheLastFramesAndTheWalStartsOver) {

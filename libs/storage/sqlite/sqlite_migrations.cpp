@@ -119,42 +119,37 @@ INSERT INTO rev_marks (conversation_id, rev, seq)
 // Version 2 derived marks only from the unchanged messages. A file whose history ended with
 // edits (no message appended after the last of them) got no mark for that run, so the messages
 // appended after the migration, until the next edit, had a rev that no mark explained, and
-// changes_since skipped them. This step (docs/storage.md, "Rebuilding the marks"):
-// 1. gives such messages the conversation's next revs, as if edited, so that every client syncs
-//    them again whatever rev it had reached: a message is explained when its rev - seq is that of
-//    the last mark below its rev (0 without one), as the marks promise;
-// 2. flags as changed every message whose rev - seq is above that of a message after it (only
-//    edited messages can be, also an edit that left edited_at at 0); the others' rev - seq then
-//    rises with seq, as the marks need;
-// 3. derives one mark per rev - seq of the unchanged messages, as version 2 did;
-// 4. adds one mark at each conversation's last rev and seq: the next message appended gets
+// changes_since skipped them; so it did an edit that left edited_at at 0, which version 2 did not
+// flag. This step (docs/storage.md, "Rebuilding the marks"):
+// 1. gives every unchanged message that the marks cannot serve the conversation's next revs, in
+//    seq order, and changed = 1, as if edited, so that every client syncs it again whatever rev
+//    it had reached. The marks can serve a message whose rev - seq is that of the last mark below
+//    its rev (0 without one) and no higher than that of any message after it;
+// 2. derives one mark per rev - seq of the messages left unchanged, as version 2 did;
+// 3. adds one mark at each conversation's last rev and seq: the next message appended gets
 //    rev = seq + (last_rev - last_seq), whatever came last.
 // Each step is right whatever wrote the file: version 1 then 2, or a running version 2.
 constexpr std::string_view kRebuiltRevMarks = R"sql(
-CREATE TEMP TABLE unexplained AS
+CREATE TEMP TABLE unserved AS
   SELECT id, conversation_id,
          row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS n
-  FROM messages AS m
-  WHERE changed = 0 AND rev - seq != coalesce(
+  FROM (SELECT id, conversation_id, seq, rev, changed,
+               min(rev - seq) OVER (PARTITION BY conversation_id ORDER BY seq DESC
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS later
+        FROM messages) AS m
+  WHERE changed = 0 AND (rev - seq > coalesce(later, rev - seq) OR rev - seq != coalesce(
     (SELECT k.rev - k.seq FROM rev_marks AS k
      WHERE k.conversation_id = m.conversation_id AND k.rev < m.rev
-     ORDER BY k.rev DESC LIMIT 1), 0);
+     ORDER BY k.rev DESC LIMIT 1), 0));
 UPDATE messages SET changed = 1,
   rev = (SELECT last_rev FROM conversations WHERE id = messages.conversation_id)
-        + (SELECT n FROM unexplained WHERE unexplained.id = messages.id)
-  WHERE id IN (SELECT id FROM unexplained);
+        + (SELECT n FROM unserved WHERE unserved.id = messages.id)
+  WHERE id IN (SELECT id FROM unserved);
 UPDATE conversations SET last_rev = last_rev
-  + (SELECT count(*) FROM unexplained WHERE unexplained.conversation_id = conversations.id)
-  WHERE id IN (SELECT conversation_id FROM unexplained);
-DROP TABLE unexplained;
+  + (SELECT count(*) FROM unserved WHERE unserved.conversation_id = conversations.id)
+  WHERE id IN (SELECT conversation_id FROM unserved);
+DROP TABLE unserved;
 
-UPDATE messages SET changed = 1 WHERE changed = 0 AND id IN (
-  SELECT id FROM (
-    SELECT id, rev - seq AS offset,
-           min(rev - seq) OVER (PARTITION BY conversation_id ORDER BY seq DESC
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS later
-    FROM messages)
-  WHERE offset > later);
 DELETE FROM rev_marks;
 INSERT INTO rev_marks (conversation_id, rev, seq)
   SELECT conversation_id, min(rev) - 1, min(seq) - 1 FROM messages WHERE changed = 0

@@ -193,6 +193,12 @@ TEST_F(SqliteMigrationTest, AVersionOneFileKeepsEveryChangeInEveryConversation) 
   }
   auto store = open();
   ASSERT_NE(store, nullptr);
+  // Version 2 did not flag the edit that left edited_at at 0, and a client that synced then could
+  // have stepped past it: it comes again, with the conversation's next rev. Nothing else moves.
+  const auto unflagged = expect_ok(store->find_message(ConversationId(1), Seq(2)));
+  ASSERT_TRUE(unflagged.has_value());
+  EXPECT_EQ(unflagged->rev.value(), edited_last.last_rev + 1);
+  edited_last.rev_of_seq[2] = ++edited_last.last_rev;
   for (const auto* history : {&edited_last, &appended_last, &never_edited}) {
     expect_changes_match(*store, *history);
   }
