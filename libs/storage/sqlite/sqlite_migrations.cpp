@@ -119,28 +119,37 @@ INSERT INTO rev_marks (conversation_id, rev, seq)
 // Version 2 derived marks only from the unchanged messages. A file whose history ended with
 // edits (no message appended after the last of them) got no mark for that run, so the messages
 // appended after the migration, until the next edit, had a rev that no mark explained, and
-// changes_since skipped them; so it did an edit that left edited_at at 0, which version 2 did not
-// flag. This step (docs/storage.md, "Rebuilding the marks"):
-// 1. gives every unchanged message that the marks cannot serve the conversation's next revs, in
-//    seq order, and changed = 1, as if edited, so that every client syncs it again whatever rev
-//    it had reached. The marks can serve a message whose rev - seq is that of the last mark below
-//    its rev (0 without one) and no higher than that of any message after it;
+// changes_since skipped them. An edit that left edited_at at 0 was not flagged, and read with the
+// unchanged messages in seq order, so a client paging past it skipped the messages after it with
+// lower revs. This step (docs/storage.md, "Rebuilding the marks"):
+// 1. gives every unchanged message that version 2 may not have served the conversation's next
+//    revs, in seq order, and changed = 1, as if edited, so that every client syncs it again
+//    whatever rev it had reached. A message was served when its rev - seq is that of the last
+//    mark below its rev (0 without one), no higher than that of any message after it, and its rev
+//    is above that of every unchanged message before it (version 2 read those in seq order);
 // 2. derives one mark per rev - seq of the messages left unchanged, as version 2 did;
 // 3. adds one mark at each conversation's last rev and seq: the next message appended gets
 //    rev = seq + (last_rev - last_seq), whatever came last.
-// Each step is right whatever wrote the file: version 1 then 2, or a running version 2.
+// Each step is right whatever wrote the file: version 1 then 2, or a running version 2. The
+// repaired messages go through a keyed table: the UPDATEs look each one up.
 constexpr std::string_view kRebuiltRevMarks = R"sql(
-CREATE TEMP TABLE unserved AS
-  SELECT id, conversation_id,
-         row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS n
+CREATE TEMP TABLE unserved (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL,
+                            n INTEGER NOT NULL);
+INSERT INTO unserved (id, conversation_id, n)
+  SELECT id, conversation_id, row_number() OVER (PARTITION BY conversation_id ORDER BY seq)
   FROM (SELECT id, conversation_id, seq, rev, changed,
                min(rev - seq) OVER (PARTITION BY conversation_id ORDER BY seq DESC
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS later
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS later,
+               max(CASE WHEN changed = 0 THEN rev END)
+                 OVER (PARTITION BY conversation_id ORDER BY seq
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
         FROM messages) AS m
-  WHERE changed = 0 AND (rev - seq > coalesce(later, rev - seq) OR rev - seq != coalesce(
-    (SELECT k.rev - k.seq FROM rev_marks AS k
-     WHERE k.conversation_id = m.conversation_id AND k.rev < m.rev
-     ORDER BY k.rev DESC LIMIT 1), 0));
+  WHERE changed = 0 AND (rev - seq > coalesce(later, rev - seq) OR rev < coalesce(before, 0)
+    OR rev - seq != coalesce(
+      (SELECT k.rev - k.seq FROM rev_marks AS k
+       WHERE k.conversation_id = m.conversation_id AND k.rev < m.rev
+       ORDER BY k.rev DESC LIMIT 1), 0));
+CREATE INDEX temp.unserved_conversation ON unserved (conversation_id);
 UPDATE messages SET changed = 1,
   rev = (SELECT last_rev FROM conversations WHERE id = messages.conversation_id)
         + (SELECT n FROM unserved WHERE unserved.id = messages.id)

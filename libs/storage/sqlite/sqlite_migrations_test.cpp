@@ -193,12 +193,26 @@ TEST_F(SqliteMigrationTest, AVersionOneFileKeepsEveryChangeInEveryConversation) 
   }
   auto store = open();
   ASSERT_NE(store, nullptr);
-  // Version 2 did not flag the edit that left edited_at at 0, and a client that synced then could
-  // have stepped past it: it comes again, with the conversation's next rev. Nothing else moves.
-  const auto unflagged = expect_ok(store->find_message(ConversationId(1), Seq(2)));
-  ASSERT_TRUE(unflagged.has_value());
-  EXPECT_EQ(unflagged->rev.value(), edited_last.last_rev + 1);
-  edited_last.rev_of_seq[2] = ++edited_last.last_rev;
+  // Version 2 did not flag the edit that left edited_at at 0, and a client paging through it
+  // could have stepped past it and past the messages after it with lower revs: those come again
+  // with the conversation's next revs, in seq order. The other conversations keep every rev.
+  const std::int64_t last_rev_before = edited_last.last_rev;
+  std::vector<std::int64_t> moved;
+  for (auto& [seq, rev] : edited_last.rev_of_seq) {
+    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
+    ASSERT_TRUE(found.has_value()) << "seq " << seq;
+    if (found->rev.value() == rev) continue;
+    EXPECT_EQ(found->rev.value(), last_rev_before + 1 + static_cast<std::int64_t>(moved.size()))
+        << "seq " << seq;
+    moved.push_back(seq);
+    rev = found->rev.value();
+  }
+  ASSERT_FALSE(moved.empty());
+  EXPECT_EQ(moved.front(), 2);
+  edited_last.last_rev += static_cast<std::int64_t>(moved.size());
+  const auto conversation = expect_ok(store->find_conversation(ConversationId(1)));
+  ASSERT_TRUE(conversation.has_value());
+  EXPECT_EQ(conversation->last_rev.value(), edited_last.last_rev);
   for (const auto* history : {&edited_last, &appended_last, &never_edited}) {
     expect_changes_match(*store, *history);
   }
@@ -275,6 +289,31 @@ TEST_F(SqliteMigrationTest, AFileVersionTwoMigratedGetsItsSkippedMessagesAgain) 
   append_live(*store, unaffected);
   expect_changes_match(*store, history);
   expect_changes_match(*store, unaffected);
+}
+
+// An edit that left edited_at at 0 was not flagged by version 2, which read it with the unchanged
+// messages in seq order: a client paging from rev 0 five at a time got seqs 1 to 5, moved its
+// cursor to seq 5's rev, 11, and never saw seqs 6 to 10. All six come again, in seq order.
+TEST_F(SqliteMigrationTest, AnUnflaggedEditComesBackWithTheMessagesAPagingClientSteppedOver) {
+  History history(1);
+  {
+    auto db = create_version_one(1);
+    for (int i = 0; i < 10; ++i) append_v1(db.get(), history);
+    edit_v1(db.get(), history, 5, 0);
+    save_counters_v1(db.get(), history);
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  for (std::int64_t seq = 5; seq <= 10; ++seq) {
+    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->rev.value(), 12 + (seq - 5)) << "seq " << seq;
+    history.rev_of_seq[seq] = found->rev.value();
+  }
+  history.last_rev = 17;
+  const auto after_cursor = expect_ok(store->changes_since(ConversationId(1), Rev(11), 100));
+  EXPECT_EQ(after_cursor.size(), 6U);
+  expect_changes_match(*store, history);
 }
 
 }  // namespace

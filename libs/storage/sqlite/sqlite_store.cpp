@@ -171,9 +171,9 @@ std::vector<StoreCounter> SqliteStore::counters() const {
        "Checkpoint rounds the writer finished by copying what the background passes left.",
        counts.writer_finishes},
       {"messenger_sqlite_checkpoint_writer_fallbacks_total",
-       "Checkpoints the writer ran by itself because the WAL reached four times the interval.",
+       "Checkpoints the writer ran by itself because the WAL reached its limit.",
        counts.writer_fallbacks},
-      {"messenger_sqlite_wal_frames", "WAL length in 4 KiB frames after the last commit.",
+      {"messenger_sqlite_wal_frames", "Frames in the WAL since it last started over.",
        static_cast<std::uint64_t>(counts.wal_frames), true},
   };
 }
