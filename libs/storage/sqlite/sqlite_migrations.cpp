@@ -126,7 +126,8 @@ INSERT INTO rev_marks (conversation_id, rev, seq)
 //    revs, in seq order, and changed = 1, as if edited, so that every client syncs it again
 //    whatever rev it had reached. A message was served when its rev - seq is that of the last
 //    mark below its rev (0 without one), no higher than that of any message after it, and its rev
-//    is above that of every unchanged message before it (version 2 read those in seq order);
+//    is above that of every unchanged message before it (version 2 read those in seq order). In a
+//    conversation whose marks go back in seq (only unflagged edits make those), none is trusted;
 // 2. derives one mark per rev - seq of the messages left unchanged, as version 2 did;
 // 3. adds one mark at each conversation's last rev and seq: the next message appended gets
 //    rev = seq + (last_rev - last_seq), whatever came last.
@@ -148,7 +149,14 @@ INSERT INTO unserved (id, conversation_id, n)
     OR rev - seq != coalesce(
       (SELECT k.rev - k.seq FROM rev_marks AS k
        WHERE k.conversation_id = m.conversation_id AND k.rev < m.rev
-       ORDER BY k.rev DESC LIMIT 1), 0));
+       ORDER BY k.rev DESC LIMIT 1), 0)
+    OR conversation_id IN (
+      SELECT conversation_id FROM (
+        SELECT conversation_id, seq, max(seq) OVER (PARTITION BY conversation_id ORDER BY rev
+                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                                   AS seq_before
+        FROM rev_marks)
+      WHERE seq < seq_before));
 CREATE INDEX temp.unserved_conversation ON unserved (conversation_id);
 UPDATE messages SET changed = 1,
   rev = (SELECT last_rev FROM conversations WHERE id = messages.conversation_id)
