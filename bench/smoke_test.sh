@@ -65,7 +65,9 @@ case $scenario in
     echo "$out"
     [[ $(grep -c '^step=[12]/2 chat clients=20 .* errors=0 ' <<<"$out") -eq 2 ]]
     grep -Eq ' delivered=[1-9][0-9]*/s .* p999=' <<<"$out"
+    grep -Eq ' send_lag_p50=[0-9.]+ms p99=' <<<"$out"
     grep -q '"step": 2' "$work/chat.json"
+    grep -q '"send_lag"' "$work/chat.json"
     ;;
   fanout)
     line=$(timeout 60 "$bench" fanout "${common[@]}" --check --setup --members 30 --senders 3 \

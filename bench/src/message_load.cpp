@@ -160,7 +160,11 @@ void MessageLoad::send(Peer& peer, std::int64_t sent_ns) {
   }
   client.send_message(peer.conversation_id, sent_ns, options_.text_bytes);
   recorder.add(Stat::sent);
-  if (window >= 0) recorder.window(static_cast<std::size_t>(window)).add(Stat::sent_in_window);
+  if (window >= 0) {
+    Tally& tally = recorder.window(static_cast<std::size_t>(window));
+    tally.add(Stat::sent_in_window);
+    if (open_loop()) tally.record(Latency::send_lag, now_ns() - sent_ns);
+  }
 }
 
 void MessageLoad::on_ack(Client& client, const FrameInfo& frame, std::int64_t now) {
@@ -264,6 +268,7 @@ nlohmann::json MessageLoad::step_json(std::size_t index, const Figures& f) const
       {"drain_s", round2(step.drain_s)}};
   r["latency_ms"] = {{"delivery", latency_json(f.latency(Latency::delivery))},
                      {"ack", latency_json(f.latency(Latency::ack))}};
+  if (open_loop()) r["latency_ms"]["send_lag"] = latency_json(f.latency(Latency::send_lag));
   r["generator"] =
       window_cpu_json(step.self_cpu_end - step.self_cpu_start, window, delivered, receivers);
   r["server"] = server_window_json(common_.server_pid, step.server_start, step.server_end, window,
@@ -354,6 +359,11 @@ std::string MessageLoad::step_summary(std::size_t index, const nlohmann::json& s
           s["counts"]["problems"].get<std::uint64_t>(),
       s["counts"]["undelivered"].get<std::uint64_t>(), s["generator"][cpu_key].get<double>(), unit,
       s["generator"]["cpu_percent"].get<double>());
+  if (s["latency_ms"].contains("send_lag")) {
+    // The generator's own lateness, which the latencies above include.
+    const auto& lag = s["latency_ms"]["send_lag"];
+    line += fmt::format(" send_lag_p50={} p99={}", ms(lag["p50"]), ms(lag["p99"]));
+  }
   if (steps_.size() > 1) line = fmt::format("step={}/{} ", index + 1, steps_.size()) + line;
   line += server_window_summary(s["server"], per_message);
   const auto skipped = s["counts"]["skipped"].get<std::uint64_t>();

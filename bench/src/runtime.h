@@ -46,7 +46,9 @@ enum class Stat : std::uint8_t {
   problems,             // lost connections, unsolicited errors, unreadable frames
   count_
 };
-enum class Latency : std::uint8_t { ack, delivery, login, count_ };
+/// `send_lag`: how long after its scheduled time the generator sent a message (open loop). The
+/// other latencies count from the scheduled time, so this is the generator's part of them.
+enum class Latency : std::uint8_t { ack, delivery, login, send_lag, count_ };
 
 inline constexpr std::size_t kStats = static_cast<std::size_t>(Stat::count_);
 inline constexpr std::size_t kLatencies = static_cast<std::size_t>(Latency::count_);
