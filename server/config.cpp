@@ -381,6 +381,11 @@ std::vector<Setting> make_settings() {
       "storage", "max_batch", 1, 100'000, [](S & s) -> auto& { return s.service.max_batch; },
       "most requests handled in one group commit"));
   v.push_back(integer(
+      "storage", "commit_window_us", 0, 10'000,
+      [](S & s) -> auto& { return s.service.commit_window; },
+      "microseconds the service waits for more requests before committing a small batch while "
+      "requests keep coming; 0 never waits"));
+  v.push_back(integer(
       "storage", "mongo_pool_size", 1, 1000, [](S & s) -> auto& { return s.mongo.pool_size; },
       "MongoDB connections kept by the client pool"));
   v.push_back(integer(

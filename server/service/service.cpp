@@ -122,6 +122,14 @@ void Service::Impl::service_loop() {
     pipeline_->wait_for_room();
     if (tasks.empty()) tasks = queue_.take(config_.max_batch);
     if (tasks.empty()) return;  // closed and drained
+    // A plain sleep, not a wait on the queue: requests that arrive meanwhile wake nobody.
+    if (const auto wait = commit_window_.wait_before(tasks.size(), CommitWindow::Clock::now());
+        wait.count() > 0 && tasks.size() < config_.max_batch) {
+      std::this_thread::sleep_for(wait);
+      for (auto& task : queue_.try_take(config_.max_batch - tasks.size())) {
+        tasks.push_back(std::move(task));
+      }
+    }
     run_batch(tasks);
   }
 }

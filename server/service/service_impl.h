@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "commit_window.h"
 #include "login_throttle.h"
 #include "messenger/protocol/codec.h"
 #include "password_hasher.h"
@@ -199,7 +200,8 @@ class Service::Impl {
 
   BatchOutputs batch_;
   bool batch_failed_ = false;
-  std::unique_ptr<ReleasePipeline> pipeline_;  // from start() on
+  std::unique_ptr<ReleasePipeline> pipeline_;          // from start() on
+  CommitWindow commit_window_{config_.commit_window};  // the service thread's only
 };
 
 template <typename T>

@@ -120,6 +120,8 @@ TEST_F(ConfigTest, WrongTypesAndRangesAreErrors) {
   EXPECT_EQ(parse({"--sqlite-checkpoint-pages", "15"}).exit_code, 2);
   EXPECT_NE(err_.str().find("--sqlite-checkpoint-pages"), std::string::npos) << err_.str();
   EXPECT_EQ(parse({"--sqlite-checkpoint-pages", "65537"}).exit_code, 2);
+  EXPECT_EQ(parse({"--commit-window-us", "10001"}).exit_code, 2);
+  EXPECT_NE(err_.str().find("--commit-window-us"), std::string::npos) << err_.str();
   EXPECT_EQ(parse({"--log-level", "loud"}).exit_code, 2);
   EXPECT_EQ(parse({"--bind", "localhost"}).exit_code, 2);
   EXPECT_EQ(parse({"--no-such-flag"}).exit_code, 2);

@@ -1,3 +1,6 @@
+#include <chrono>
+#include <thread>
+
 #include "service_fixture.h"
 
 namespace messenger::service::test {
@@ -166,6 +169,36 @@ TEST_F(MessageTest, StopReleasesEveryReplyBeforeTheGoingAwayClose) {
   EXPECT_EQ(alice.conn->close_code, protocol::CloseCode::going_away);
   EXPECT_EQ(bob.conn->close_code, protocol::CloseCode::going_away);
   EXPECT_EQ(metrics_.messages_received.load(), 20u);
+}
+
+/// The service thread waits a moment before it commits a small batch while requests keep coming.
+class CommitWindowServiceTest : public MessageTest {
+ protected:
+  void SetUp() override {
+    config_.commit_window = std::chrono::milliseconds(50);  // wide: the test must not race it
+    MessageTest::SetUp();
+  }
+};
+
+TEST_F(CommitWindowServiceTest, ARequestThatComesWhileTheServiceWaitsSharesItsCommit) {
+  service_->start();
+  const auto before = commit_count();
+  queue_sends(alice, 1, "a", "first");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (commit_count() < before + 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(commit_count(), before + 1);
+  // Right after a batch: the next one, alone, waits for company, and the third joins it.
+  queue_sends(alice, 1, "b", "second");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  queue_sends(alice, 1, "c", "third");
+  service_->stop();  // joins the threads: the connections are read below on this thread
+  EXPECT_EQ(commit_count(), before + 2);
+  int acks = 0;
+  for (const auto& frame : alice.conn->frames) acks += frame["type"] == "result" ? 1 : 0;
+  EXPECT_EQ(acks, 3);
+  EXPECT_EQ(events(bob, "message.new").size(), 3u);
 }
 
 TEST_F(MessageTest, HistoryPagesBackwardsAndForwards) {
