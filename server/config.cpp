@@ -383,8 +383,8 @@ std::vector<Setting> make_settings() {
   v.push_back(integer(
       "storage", "commit_window_us", 0, 10'000,
       [](S & s) -> auto& { return s.service.commit_window; },
-      "microseconds the service waits for more requests before committing a small batch while "
-      "requests keep coming; 0 never waits"));
+      "microseconds the service waits for more requests before committing a small batch when "
+      "they have lately come at least one per window; 0 never waits"));
   v.push_back(integer(
       "storage", "mongo_pool_size", 1, 1000, [](S & s) -> auto& { return s.mongo.pool_size; },
       "MongoDB connections kept by the client pool"));

@@ -13,8 +13,9 @@ namespace messenger::service {
 /// clients), each batch held one message and those wake-ups were most of its cost: ~80 µs of
 /// server CPU per message, against ~40 when messages came in bursts (docs/benchmarks.md, stop
 /// 14). Waiting up to `window` lets the ones that arrive meanwhile share the batch, like
-/// PostgreSQL's commit_delay. It waits only when the last batch was taken less than two windows
-/// ago: at a low rate nobody would come, and the wait would only add latency.
+/// PostgreSQL's commit_delay. It waits only when requests have been arriving at least one per
+/// window on average, so that one more is expected within it: at a low rate nobody would come,
+/// and the wait would only add latency.
 class CommitWindow {
  public:
   using Clock = std::chrono::steady_clock;
@@ -30,6 +31,9 @@ class CommitWindow {
  private:
   std::chrono::microseconds window_;
   std::optional<Clock::time_point> last_take_;
+  /// Seconds between two requests, averaged over the last batches (the time since the batch
+  /// before, over the batch's tasks); negative until the second batch.
+  double gap_ = -1;
 };
 
 }  // namespace messenger::service

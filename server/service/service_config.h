@@ -41,8 +41,8 @@ struct ServiceConfig {
   /// so this bounds a batch's memory however large the groups. The old max_batch of 1,024
   /// messages to 1,000 members made ~10^6.
   std::size_t max_batch_outputs = 1 << 20;
-  /// How long the service thread waits for more requests before it commits a small batch while
-  /// requests keep coming (CommitWindow); zero never waits.
+  /// How long the service thread waits for more requests before it commits a small batch when
+  /// they have lately come at least one per window (CommitWindow); zero never waits.
   std::chrono::microseconds commit_window{200};
 };
 

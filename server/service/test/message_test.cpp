@@ -175,7 +175,7 @@ TEST_F(MessageTest, StopReleasesEveryReplyBeforeTheGoingAwayClose) {
 class CommitWindowServiceTest : public MessageTest {
  protected:
   void SetUp() override {
-    config_.commit_window = std::chrono::milliseconds(50);  // wide: the test must not race it
+    config_.commit_window = std::chrono::milliseconds(200);  // wide: the test must not race it
     MessageTest::SetUp();
   }
 };
@@ -191,7 +191,7 @@ TEST_F(CommitWindowServiceTest, ARequestThatComesWhileTheServiceWaitsSharesItsCo
   ASSERT_EQ(commit_count(), before + 1);
   // Right after a batch: the next one, alone, waits for company, and the third joins it.
   queue_sends(alice, 1, "b", "second");
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
   queue_sends(alice, 1, "c", "third");
   service_->stop();  // joins the threads: the connections are read below on this thread
   EXPECT_EQ(commit_count(), before + 2);
