@@ -117,13 +117,13 @@ void Checkpointer::after_commit(int frames) {
 }
 
 void Checkpointer::schedule_after(Copied copied) {
+  // Held back by a reader after the previous round: its limits were moved past the WAL's length.
+  const bool was_pinned = start_at_frames_ != limits_.start_frames;
   if (copied.frames >= copied.wal_frames) {
     // All of it is in the database file: the next transaction writes the WAL from its start.
     start_at_frames_ = limits_.start_frames;
     writer_at_frames_ = limits_.writer_frames;
-    if (std::exchange(pinned_, false)) {
-      spdlog::info("storage: the WAL of {} is copied again; it starts over", path_);
-    }
+    if (was_pinned) spdlog::info("storage: the WAL of {} is copied again; it starts over", path_);
     return;
   }
   // A reader (a backup, say) still reads from frames that are not yet copied, and no checkpoint
@@ -134,7 +134,7 @@ void Checkpointer::schedule_after(Copied copied) {
   // ends.
   start_at_frames_ = copied.wal_frames + limits_.start_frames;
   writer_at_frames_ = copied.wal_frames + limits_.writer_frames;
-  if (!std::exchange(pinned_, true)) {
+  if (!was_pinned) {
     spdlog::info(
         "storage: a reader keeps {} of {} WAL frames of {} from the database file; the WAL "
         "grows until it ends",

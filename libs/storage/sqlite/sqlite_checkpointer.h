@@ -67,14 +67,14 @@ class Checkpointer {
     finishing,   // the passes are done; the writer's next commit copies what they left
   };
 
-  Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
-               CheckpointLimits limits);
   /// What a checkpoint left: the WAL's length, and how much of it is in the database file.
   struct Copied {
     int wal_frames = 0;
     int frames = 0;
   };
 
+  Checkpointer(sqlite3* writer, ::messenger::sqlite::Database own, std::string path,
+               CheckpointLimits limits);
   static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
   void after_commit(int frames);
   /// A PASSIVE checkpoint on `db`, or nothing when it did not run. `failing` is its caller's
@@ -103,12 +103,11 @@ class Checkpointer {
   std::condition_variable wake_;
   // Written under mutex_ (so that the wait cannot miss it), read between passes without it.
   std::atomic<bool> stopping_{false};
-  // The writer's thread only.
+  // The writer's thread only. A reader that keeps the writer's copy from taking the whole WAL
+  // moves both limits past the WAL's length (schedule_after).
   bool writer_failing_ = false;
-  int start_at_frames_;   // the WAL length that asks for the next background round
-  int writer_at_frames_;  // the WAL length at which the writer checkpoints by itself
-  bool pinned_ = false;   // a reader kept the last checkpoint from copying the whole WAL
-
+  int start_at_frames_;              // the WAL length that asks for the next background round
+  int writer_at_frames_;             // the WAL length at which the writer checkpoints by itself
   bool background_failing_ = false;  // the background thread only
   std::thread thread_;
 };

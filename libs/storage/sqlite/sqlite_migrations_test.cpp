@@ -106,6 +106,27 @@ void edit_live(Store& store, History& history, std::int64_t seq) {
   history.rev_of_seq[seq] = history.last_rev = edited.rev.value();
 }
 
+/// The rev the store now has for `seq` of the history's conversation (-1, and a test failure,
+/// when it has no such message).
+std::int64_t stored_rev(Store& store, const History& history, std::int64_t seq) {
+  const auto found = expect_ok(store.find_message(ConversationId(history.conversation), Seq(seq)));
+  if (!found.has_value()) {
+    ADD_FAILURE() << "no message " << seq << " in conversation " << history.conversation;
+    return -1;
+  }
+  return found->rev.value();
+}
+
+/// The conversation's last_rev as the store has it (-1, and a test failure, without one).
+std::int64_t stored_last_rev(Store& store, const History& history) {
+  const auto found = expect_ok(store.find_conversation(ConversationId(history.conversation)));
+  if (!found.has_value()) {
+    ADD_FAILURE() << "no conversation " << history.conversation;
+    return -1;
+  }
+  return found->last_rev.value();
+}
+
 /// The conversation's changes after each rev up to its last, at two page sizes, against the
 /// history.
 void expect_changes_match(Store& store, const History& history) {
@@ -200,20 +221,16 @@ TEST_F(SqliteMigrationTest, AVersionOneFileKeepsEveryChangeInEveryConversation) 
   const std::int64_t last_rev_before = edited_last.last_rev;
   std::vector<std::int64_t> moved;
   for (auto& [seq, rev] : edited_last.rev_of_seq) {
-    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
-    ASSERT_TRUE(found.has_value()) << "seq " << seq;
-    if (found->rev.value() == rev) continue;
-    EXPECT_EQ(found->rev.value(), last_rev_before + 1 + static_cast<std::int64_t>(moved.size()))
-        << "seq " << seq;
+    const auto now = stored_rev(*store, edited_last, seq);
+    if (now == rev) continue;
+    EXPECT_EQ(now, last_rev_before + 1 + static_cast<std::int64_t>(moved.size())) << "seq " << seq;
     moved.push_back(seq);
-    rev = found->rev.value();
+    rev = now;
   }
   ASSERT_FALSE(moved.empty());
   EXPECT_EQ(moved.front(), 2);
   edited_last.last_rev += static_cast<std::int64_t>(moved.size());
-  const auto conversation = expect_ok(store->find_conversation(ConversationId(1)));
-  ASSERT_TRUE(conversation.has_value());
-  EXPECT_EQ(conversation->last_rev.value(), edited_last.last_rev);
+  EXPECT_EQ(stored_last_rev(*store, edited_last), edited_last.last_rev);
   for (const auto* history : {&edited_last, &appended_last, &never_edited}) {
     expect_changes_match(*store, *history);
   }
@@ -273,15 +290,11 @@ TEST_F(SqliteMigrationTest, AFileVersionTwoMigratedGetsItsSkippedMessagesAgain) 
   // The two appended before the edit had lost their place; the one after it had not.
   const auto skipped = {history.last_seq - 2, history.last_seq - 1};
   for (const auto seq : skipped) {
-    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
-    ASSERT_TRUE(found.has_value());
-    EXPECT_GT(found->rev.value(), last_rev_before) << "seq " << seq;
-    history.rev_of_seq[seq] = found->rev.value();
+    history.rev_of_seq[seq] = stored_rev(*store, history, seq);
+    EXPECT_GT(history.rev_of_seq[seq], last_rev_before) << "seq " << seq;
   }
   history.last_rev = last_rev_before + 2;
-  const auto conversation = expect_ok(store->find_conversation(ConversationId(1)));
-  ASSERT_TRUE(conversation.has_value());
-  EXPECT_EQ(conversation->last_rev.value(), history.last_rev);
+  EXPECT_EQ(stored_last_rev(*store, history), history.last_rev);
   // Everything else kept its rev, in both conversations.
   expect_changes_match(*store, history);
   expect_changes_match(*store, unaffected);
@@ -306,10 +319,8 @@ TEST_F(SqliteMigrationTest, AnUnflaggedEditComesBackWithTheMessagesAPagingClient
   auto store = open();
   ASSERT_NE(store, nullptr);
   for (std::int64_t seq = 5; seq <= 10; ++seq) {
-    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
-    ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->rev.value(), 12 + (seq - 5)) << "seq " << seq;
-    history.rev_of_seq[seq] = found->rev.value();
+    history.rev_of_seq[seq] = stored_rev(*store, history, seq);
+    EXPECT_EQ(history.rev_of_seq[seq], 12 + (seq - 5)) << "seq " << seq;
   }
   history.last_rev = 17;
   const auto after_cursor = expect_ok(store->changes_since(ConversationId(1), Rev(11), 100));
@@ -357,9 +368,7 @@ TEST_F(SqliteMigrationTest, MarksThatGoBackInSeqTrustNoUnchangedMessage) {
   ASSERT_NE(store, nullptr);
   // Seqs 5 and 7, the unchanged ones, in seq order.
   for (const auto& [seq, rev] : {std::pair{5, 55}, std::pair{7, 56}}) {
-    const auto found = expect_ok(store->find_message(ConversationId(1), Seq(seq)));
-    ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->rev.value(), rev) << "seq " << seq;
+    EXPECT_EQ(stored_rev(*store, history, seq), rev) << "seq " << seq;
     history.rev_of_seq[seq] = rev;
   }
   history.last_rev = 56;

@@ -23,6 +23,9 @@ using sqlite::Database;
 // writer's own limit) a crash's recovery reads for minutes.
 constexpr int kMinCheckpointPages = 16;
 constexpr int kMaxCheckpointPages = 65'536;
+/// The writer checkpoints by itself, and the -wal file is cut back to, this many intervals.
+constexpr int kWriterLimitIntervals = 4;
+constexpr std::int64_t kPageBytes = 4096;  // SQLite's default page size, which the store keeps
 
 core::Status check_directory(const std::string& path) {
   if (path.empty()) return make_error(Errc::unavailable, "sqlite: no database path configured");
@@ -83,9 +86,10 @@ core::Status configure(Database& db, const SqliteOptions& options) {
   // checkpoints back (an online backup), that can be far more than a round needs: the first commit
   // after the WAL starts over cuts it to the writer's own limit (one ftruncate per round, and only
   // then).
-  MESSENGER_TRY(db.execute(fmt::format("PRAGMA journal_size_limit = {}",
-                                       std::int64_t{4} * options.checkpoint_pages * 4096),
-                           "limit the WAL file's length"));
+  MESSENGER_TRY(
+      db.execute(fmt::format("PRAGMA journal_size_limit = {}",
+                             kWriterLimitIntervals * options.checkpoint_pages * kPageBytes),
+                 "limit the WAL file's length"));
   return db.execute("PRAGMA foreign_keys = ON", "enable foreign keys");
 }
 
@@ -122,7 +126,7 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
     auto started = sqlite::Checkpointer::start(
         db->get(), {.start_frames = options.checkpoint_pages,
                     .finish_frames = std::max(1, options.checkpoint_pages / 50),
-                    .writer_frames = 4 * options.checkpoint_pages});
+                    .writer_frames = kWriterLimitIntervals * options.checkpoint_pages});
     if (started.ok()) {
       checkpointer = std::move(started.value());
     } else {

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -309,67 +308,79 @@ TEST_F(SqliteStoreTest, CheckpointIntervalOutOfRangeIsRefused) {
   EXPECT_FALSE(fs::exists(db_path()));
 }
 
-TEST_F(SqliteStoreTest, TheWalStaysNearTheCheckpointInterval) {
-  constexpr int kPages = 32;
-  auto opened = open_sqlite_store({.path = db_path().string(), .checkpoint_pages = kPages});
-  ASSERT_TRUE(opened.ok()) << opened.error().message;
-  auto store = std::move(opened).value();
-  const auto alice = expect_ok(store->create_user(conformance::new_user("alice"))).id;
-  const auto team = create_team(*store, alice);
-  // About 600 pages of WAL in commits of a few pages each, paced as a server's.
-  for (int i = 1; i <= 600; ++i) {
-    expect_ok(store->begin());
-    expect_ok(store->append_message_after(numbered(team, alice, i), Seq(i - 1), Rev(i - 1)));
-    expect_ok(store->commit());
+/// A store with a 32-page checkpoint interval, written one message per commit, paced as a server's
+/// group commits come.
+class SqliteCheckpointTest : public SqliteStoreTest {
+ protected:
+  static constexpr int kPages = 32;
+  static constexpr std::uintmax_t kFrameBytes = 4096 + 24;
+
+  void SetUp() override {
+    auto opened = open_sqlite_store({.path = db_path().string(), .checkpoint_pages = kPages});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(opened).value();
+    alice_ = expect_ok(store_->create_user(conformance::new_user("alice"))).id;
+    team_ = create_team(*store_, alice_);
+  }
+
+  void send() {
+    ++sent_;
+    expect_ok(store_->begin());
+    expect_ok(store_->append_message_after(numbered(team_, alice_, sent_), Seq(sent_ - 1),
+                                           Rev(sent_ - 1)));
+    expect_ok(store_->commit());
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+
+  /// One of the store's counters (a test failure when it has none by that name).
+  std::uint64_t counter(const std::string& name) {
+    for (const auto& c : store_->counters()) {
+      if (c.name == name) return c.value;
+    }
+    ADD_FAILURE() << name << " missing";
+    return 0;
+  }
+
+  [[nodiscard]] std::uintmax_t wal_bytes() const {
+    return fs::file_size(db_path().string() + "-wal");
+  }
+
+  /// Closes the store; every message sent is there when the file is opened again.
+  void expect_every_message_after_reopening() {
+    store_.reset();
+    auto reopened = open();
+    ASSERT_NE(reopened, nullptr);
+    const auto last = expect_ok(reopened->find_message(team_, Seq(sent_)));
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->client_msg_id, "c" + std::to_string(sent_));
+  }
+
+  std::unique_ptr<Store> store_;
+  UserId alice_;
+  ConversationId team_;
+  int sent_ = 0;
+};
+
+TEST_F(SqliteCheckpointTest, TheWalStaysNearTheCheckpointInterval) {
+  // About 600 pages of WAL in commits of a few pages each.
+  for (int i = 0; i < 600; ++i) send();
   // The WAL file keeps the length of its longest run between two restarts: a round's worth, not
-  // the 600 commits'.
-  const auto wal_bytes = fs::file_size(db_path().string() + "-wal");
-  // The writer's own limit is four intervals; the commit that crosses it adds a few pages, and a
-  // background pass that holds the checkpoint then (a loaded machine) lets it grow on a little.
-  EXPECT_LE(wal_bytes, 8U * kPages * (4096 + 24) + 32);
-  std::map<std::string, std::uint64_t> counters;
-  for (const auto& counter : store->counters()) counters[counter.name] = counter.value;
-  EXPECT_GE(counters["messenger_sqlite_checkpoint_rounds_total"], 5U);
-  EXPECT_GE(counters["messenger_sqlite_checkpoint_passes_total"],
-            counters["messenger_sqlite_checkpoint_rounds_total"]);
-  EXPECT_GT(counters["messenger_sqlite_wal_frames"], 0U);
-  EXPECT_LE(counters["messenger_sqlite_wal_frames"], 8U * kPages);
-  store.reset();
-  auto reopened = open();
-  ASSERT_NE(reopened, nullptr);
-  const auto last = expect_ok(reopened->find_message(team, Seq(600)));
-  ASSERT_TRUE(last.has_value());
-  EXPECT_EQ(last->client_msg_id, "c600");
+  // the 600 commits'. The writer's own limit is four intervals; the commit that crosses it adds a
+  // few pages, and a background pass that holds the checkpoint then (a loaded machine) lets it
+  // grow on a little.
+  EXPECT_LE(wal_bytes(), 8U * kPages * kFrameBytes + 32);
+  const auto rounds = counter("messenger_sqlite_checkpoint_rounds_total");
+  EXPECT_GE(rounds, 5U);
+  EXPECT_GE(counter("messenger_sqlite_checkpoint_passes_total"), rounds);
+  const auto wal_frames = counter("messenger_sqlite_wal_frames");
+  EXPECT_GT(wal_frames, 0U);
+  EXPECT_LE(wal_frames, 8U * kPages);
+  expect_every_message_after_reopening();
 }
 
 // An online backup holds a snapshot: no checkpoint can copy past it, so the WAL grows. Once it
 // ends, the rounds copy the backlog and the -wal file is cut back to the writer's limit.
-TEST_F(SqliteStoreTest, TheWalGrowsDuringABackupAndShrinksAfterIt) {
-  constexpr int kPages = 32;
-  constexpr std::uintmax_t kFrameBytes = 4096 + 24;
-  auto opened = open_sqlite_store({.path = db_path().string(), .checkpoint_pages = kPages});
-  ASSERT_TRUE(opened.ok()) << opened.error().message;
-  auto store = std::move(opened).value();
-  const auto alice = expect_ok(store->create_user(conformance::new_user("alice"))).id;
-  const auto team = create_team(*store, alice);
-  int sent = 0;
-  auto send = [&] {
-    ++sent;
-    expect_ok(store->begin());
-    expect_ok(
-        store->append_message_after(numbered(team, alice, sent), Seq(sent - 1), Rev(sent - 1)));
-    expect_ok(store->commit());
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  };
-  auto counter = [&](const std::string& name) {
-    for (const auto& c : store->counters()) {
-      if (c.name == name) return c.value;
-    }
-    ADD_FAILURE() << name << " missing";
-    return std::uint64_t{0};
-  };
+TEST_F(SqliteCheckpointTest, TheWalGrowsDuringABackupAndShrinksAfterIt) {
   for (int i = 0; i < 20; ++i) send();
   auto backup = open_raw(db_path());
   sqlite::testing::exec(backup.get(), "BEGIN");
@@ -380,22 +391,19 @@ TEST_F(SqliteStoreTest, TheWalGrowsDuringABackupAndShrinksAfterIt) {
 
   sqlite::testing::exec(backup.get(), "COMMIT");
   const auto rounds = counter("messenger_sqlite_checkpoint_rounds_total");
-  while (counter("messenger_sqlite_checkpoint_rounds_total") < rounds + 2 && sent < 5'000) send();
+  while (counter("messenger_sqlite_checkpoint_rounds_total") < rounds + 2 && sent_ < 5'000) {
+    send();
+  }
   EXPECT_GE(counter("messenger_sqlite_checkpoint_rounds_total"), rounds + 2);
   // The background thread copied the backlog, not the writer inside its commits (the writer's
   // limit staying where it was made that ~50 fallbacks; a slow pass on a loaded machine, one or
   // two).
   EXPECT_LE(counter("messenger_sqlite_checkpoint_writer_fallbacks_total"), 2U);
   EXPECT_LE(counter("messenger_sqlite_wal_frames"), 8U * kPages);
-  EXPECT_LE(fs::file_size(db_path().string() + "-wal"), 8U * kPages * kFrameBytes + 32)
+  EXPECT_LE(wal_bytes(), 8U * kPages * kFrameBytes + 32)
       << "the WAL file kept the length it reached during the backup, " << pinned_frames
       << " frames";
-  store.reset();
-  auto reopened = open();
-  ASSERT_NE(reopened, nullptr);
-  const auto last = expect_ok(reopened->find_message(team, Seq(sent)));
-  ASSERT_TRUE(last.has_value());
-  EXPECT_EQ(last->client_msg_id, "c" + std::to_string(sent));
+  expect_every_message_after_reopening();
 }
 
 TEST_F(SqliteStoreTest, SecondConnectionWaitsForTheWriterInsteadOfFailing) {

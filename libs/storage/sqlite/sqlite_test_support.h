@@ -52,21 +52,22 @@ inline void exec(sqlite3* db, const std::string& sql) {
       << sqlite3_errmsg(db) << " in " << sql;
 }
 
-inline std::int64_t query_int(sqlite3* db, const std::string& sql) {
+/// `sql` prepared and stepped to its first row.
+inline ::messenger::sqlite::StatementHandle first_row(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* raw = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr), SQLITE_OK)
       << sqlite3_errmsg(db);
   ::messenger::sqlite::StatementHandle stmt(raw);
   EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
-  return sqlite3_column_int64(stmt.get(), 0);
+  return stmt;
+}
+
+inline std::int64_t query_int(sqlite3* db, const std::string& sql) {
+  return sqlite3_column_int64(first_row(db, sql).get(), 0);
 }
 
 inline std::string query_text(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* raw = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(db);
-  ::messenger::sqlite::StatementHandle stmt(raw);
-  EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW) << sql;
+  const auto stmt = first_row(db, sql);
   const auto* text = sqlite3_column_text(stmt.get(), 0);
   return text != nullptr ? reinterpret_cast<const char*>(text) : "";
 }
