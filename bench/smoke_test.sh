@@ -66,8 +66,11 @@ case $scenario in
     [[ $(grep -c '^step=[12]/2 chat clients=20 .* errors=0 ' <<<"$out") -eq 2 ]]
     grep -Eq ' delivered=[1-9][0-9]*/s .* p999=' <<<"$out"
     grep -Eq ' send_lag_p50=[0-9.]+ms p99=' <<<"$out"
+    # The server's own part, from its /metrics: every step stored messages.
+    [[ $(grep -Ec ' server_msg_p50=[0-9.]+ms p99=[0-9.]+ms' <<<"$out") -eq 2 ]]
     grep -q '"step": 2' "$work/chat.json"
     grep -q '"send_lag"' "$work/chat.json"
+    grep -q '"server_message"' "$work/chat.json"
     ;;
   fanout)
     line=$(timeout 60 "$bench" fanout "${common[@]}" --check --setup --members 30 --senders 3 \
@@ -75,6 +78,7 @@ case $scenario in
     echo "$line"
     grep -q '^fanout members=30 senders=3 .* errors=0 undelivered=0 ' <<<"$line"
     grep -Eq ' delivered=[1-9][0-9]*/s ' <<<"$line"
+    grep -Eq ' server_msg_p50=[0-9.]+ms p99=[0-9.]+ms' <<<"$line"
     grep -q '"cpu_us_per_delivery"' "$work/fanout.json"
     ;;
   *)

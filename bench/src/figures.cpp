@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "steps.h"
 
 namespace messenger::bench {
@@ -23,6 +25,18 @@ nlohmann::json window_cpu_json(std::int64_t cpu_ns, std::int64_t window_ns, std:
       {"cpu_us_per_delivery", round2(cpu_us_per(cpu_ns, delivered))},
       // Per message sent: the same as per delivery for 1:1 messages.
       {"cpu_us_per_msg", round2(cpu_us_per(cpu_ns, receivers == 0 ? 0 : delivered / receivers))}};
+}
+
+nlohmann::json server_message_json(const ServerSample& start, const ServerSample& end) {
+  if (!start.message_seconds || !end.message_seconds) return nullptr;
+  const auto p50 = quantile_between(*start.message_seconds, *end.message_seconds, 0.5);
+  const auto p99 = quantile_between(*start.message_seconds, *end.message_seconds, 0.99);
+  if (!p50 || !p99) return nullptr;
+  const auto rounded_ms = [](double seconds) { return std::round(seconds * 1e6) / 1e3; };
+  return {
+      {"p50", rounded_ms(*p50)},
+      {"p99", rounded_ms(*p99)},
+      {"count", end.message_seconds->cumulative.back() - start.message_seconds->cumulative.back()}};
 }
 
 nlohmann::json server_window_json(int pid, const ServerSample& start, const ServerSample& end,

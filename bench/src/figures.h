@@ -23,6 +23,9 @@ nlohmann::json window_cpu_json(std::int64_t cpu_ns, std::int64_t window_ns, std:
 nlohmann::json server_window_json(int pid, const ServerSample& start, const ServerSample& end,
                                   std::int64_t window_ns, std::uint64_t delivered,
                                   std::uint64_t receivers);
+/// "server_message" latency (p50, p99 in ms, and count) of the messages the server released over
+/// the window, from its messenger_message_seconds; null when either sample lacks it.
+nlohmann::json server_message_json(const ServerSample& start, const ServerSample& end);
 /// " server_cpu=…us/msg (…%) server_rss=… server_disk=…KB/msg" from server_window_json's
 /// result; per delivery instead of per message when a message has several receivers.
 std::string server_window_summary(const nlohmann::json& server, bool per_message);

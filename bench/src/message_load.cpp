@@ -7,6 +7,7 @@
 
 #include "figures.h"
 #include "proc_stats.h"
+#include "server_metrics.h"
 #include "steps.h"
 
 namespace messenger::bench {
@@ -60,12 +61,10 @@ asio::awaitable<void> MessageLoad::run_step(std::size_t index) {
   }
 
   co_await sleep_until_ns(step.window_start.load(std::memory_order_relaxed));
-  step.self_cpu_start = self_cpu_ns();
-  step.server_start = sample_server(common_.server_pid);
+  sample_window_edge(step, /*start=*/true);
   co_await sleep_until_ns(step.window_end.load(std::memory_order_relaxed));
-  step.self_cpu_end = self_cpu_ns();
-  step.server_end = sample_server(common_.server_pid);
-  while (pacing_) co_await sleep_ns(1'000'000);
+  sample_window_edge(step, /*start=*/false);
+  while (pacing_ || !collect_metrics(step)) co_await sleep_ns(1'000'000);
 
   co_await drain(index);
   // The decision reads this step's histograms: the IO threads write them only while the step's
@@ -88,6 +87,25 @@ asio::awaitable<void> MessageLoad::run_step(std::size_t index) {
   outcome.errors = step_errors(figures);
   outcome.delivery_p99_ns = figures.latency(Latency::delivery).percentile(0.99);
   step.saturation = saturation_reason(outcome);
+}
+
+void MessageLoad::sample_window_edge(Step& step, bool start) const {
+  (start ? step.self_cpu_start : step.self_cpu_end) = self_cpu_ns();
+  (start ? step.server_start : step.server_end) = sample_server(common_.server_pid);
+  // A loopback GET on a thread of its own: the control strand also paces the sends, and a slow
+  // page would hold them back. It reads the histogram ~1 ms after the edge.
+  (start ? step.metrics_start : step.metrics_end) =
+      std::async(std::launch::async, fetch_message_seconds, common_.target);
+}
+
+bool MessageLoad::collect_metrics(Step& step) {
+  const auto done = [](const std::future<std::optional<BucketCounts>>& fetch) {
+    return !fetch.valid() || fetch.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  };
+  if (!done(step.metrics_start) || !done(step.metrics_end)) return false;
+  if (step.metrics_start.valid()) step.server_start.message_seconds = step.metrics_start.get();
+  if (step.metrics_end.valid()) step.server_end.message_seconds = step.metrics_end.get();
+  return true;
 }
 
 int MessageLoad::window_of(std::int64_t t) const {
@@ -269,6 +287,9 @@ nlohmann::json MessageLoad::step_json(std::size_t index, const Figures& f) const
   r["latency_ms"] = {{"delivery", latency_json(f.latency(Latency::delivery))},
                      {"ack", latency_json(f.latency(Latency::ack))}};
   if (open_loop()) r["latency_ms"]["send_lag"] = latency_json(f.latency(Latency::send_lag));
+  if (auto server = server_message_json(step.server_start, step.server_end); !server.is_null()) {
+    r["latency_ms"]["server_message"] = std::move(server);
+  }
   r["generator"] =
       window_cpu_json(step.self_cpu_end - step.self_cpu_start, window, delivered, receivers);
   r["server"] = server_window_json(common_.server_pid, step.server_start, step.server_end, window,
@@ -363,6 +384,11 @@ std::string MessageLoad::step_summary(std::size_t index, const nlohmann::json& s
     // The generator's own lateness, which the latencies above include.
     const auto& lag = s["latency_ms"]["send_lag"];
     line += fmt::format(" send_lag_p50={} p99={}", ms(lag["p50"]), ms(lag["p99"]));
+  }
+  if (s["latency_ms"].contains("server_message")) {
+    // The server's own part: from a msg.send's arrival to its acknowledgement's release.
+    const auto& server = s["latency_ms"]["server_message"];
+    line += fmt::format(" server_msg_p50={} p99={}", ms(server["p50"]), ms(server["p99"]));
   }
   if (steps_.size() > 1) line = fmt::format("step={}/{} ", index + 1, steps_.size()) + line;
   line += server_window_summary(s["server"], per_message);

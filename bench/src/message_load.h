@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -90,6 +91,9 @@ class MessageLoad : public ClientObserver {
     std::int64_t self_cpu_end = 0;
     ServerSample server_start;
     ServerSample server_end;
+    // messenger_message_seconds at each end of the window, fetched off the control strand.
+    std::future<std::optional<BucketCounts>> metrics_start;
+    std::future<std::optional<BucketCounts>> metrics_end;
     double drain_s = 0;
     bool drained = false;
     std::string saturation;  // why the step saturated; "" if it kept up
@@ -98,6 +102,14 @@ class MessageLoad : public ClientObserver {
   [[nodiscard]] bool open_loop() const { return options_.rate > 0 || !options_.rates.empty(); }
   /// The step whose measurement window holds `t`, or -1.
   [[nodiscard]] int window_of(std::int64_t t) const;
+  /// Samples the generator's CPU and the server's (--server-pid) at the start or the end of the
+  /// step's window, and starts fetching the server's message latency histogram. Not a
+  /// coroutine: GCC 12 warns (falsely, -Wmismatched-new-delete) about an awaitable frame holding
+  /// the sample's vectors.
+  void sample_window_edge(Step& step, bool start) const;
+  /// Whether both of the step's histogram fetches have ended; then moves their results into the
+  /// step's server samples.
+  static bool collect_metrics(Step& step);
   asio::awaitable<void> run_step(std::size_t index);
   void send(Peer& peer, std::int64_t sent_ns);
   asio::awaitable<void> pace(Step& step);

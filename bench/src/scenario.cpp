@@ -104,7 +104,11 @@ asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s) 
 
 ServerSample sample_server(int pid) {
   if (pid <= 0) return {};
-  return {process_cpu_ns(pid), process_rss_bytes(pid), process_storage_write_bytes(pid)};
+  ServerSample sample;
+  sample.cpu_ns = process_cpu_ns(pid);
+  sample.rss_bytes = process_rss_bytes(pid);
+  sample.storage_write_bytes = process_storage_write_bytes(pid);
+  return sample;
 }
 
 namespace {

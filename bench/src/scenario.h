@@ -9,6 +9,7 @@
 
 #include "asio.h"
 #include "client.h"
+#include "metrics_text.h"
 #include "options.h"
 #include "runtime.h"
 
@@ -55,6 +56,8 @@ struct ServerSample {
   std::optional<std::int64_t> cpu_ns;
   std::optional<std::int64_t> rss_bytes;
   std::optional<std::int64_t> storage_write_bytes;
+  /// messenger_message_seconds from /metrics (message scenarios on messenger-server only).
+  std::optional<BucketCounts> message_seconds;
 };
 ServerSample sample_server(int pid);
 

@@ -317,7 +317,7 @@ class WebsocketSession final : public NetConnection,
     }
     context_.service.request(
         core::ConnectionId{id_},
-        protocol::Request{std::move(parsed.id), std::move(parsed.body).value()});
+        protocol::Request{std::move(parsed.id), std::move(parsed.body).value()}, now);
   }
 
   void enqueue(const Frame& frame) {

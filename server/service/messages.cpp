@@ -24,7 +24,7 @@ Status Service::Impl::handle(const RequestContext& ctx, const protocol::SendMess
   if (!stored.ok()) {
     return retry_or(ctx, me, r.client_msg_id, check_storage(stored.error()).error());
   }
-  count_message_stored();
+  count_message_stored(ctx);
 
   auto members = member_ids(r.conversation_id);
   if (!members.ok()) return members.error();

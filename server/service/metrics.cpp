@@ -6,7 +6,7 @@ namespace messenger::service {
 
 void Histogram::observe(double value) {
   std::size_t i = 0;
-  while (i < kBuckets && value > bounds_[i]) ++i;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
   counts_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   double old = sum_.load(std::memory_order_relaxed);
@@ -17,11 +17,11 @@ void Histogram::observe(double value) {
 void Histogram::render(std::string& out, const std::string& name, const std::string& help) const {
   out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < kBuckets; ++i) {
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += counts_[i].load(std::memory_order_relaxed);
     out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, bounds_[i], cumulative);
   }
-  cumulative += counts_[kBuckets].load(std::memory_order_relaxed);
+  cumulative += counts_[bounds_.size()].load(std::memory_order_relaxed);
   out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
   out += fmt::format("{}_sum {}\n{}_count {}\n", name, sum_.load(std::memory_order_relaxed), name,
                      count_.load(std::memory_order_relaxed));
@@ -33,7 +33,11 @@ Metrics::Metrics()
           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
       sync_seconds(
           {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
-      service_queue_depth({0, 1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576}) {}
+      service_queue_depth({0, 1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576}),
+      // Fine enough around milliseconds for a latency objective (e.g. p99 under 2 ms) to be read
+      // off the buckets.
+      message_seconds({0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075,
+                       0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}) {}
 
 namespace {
 void counter(std::string& out, const char* name, const char* help, std::uint64_t value,
@@ -73,6 +77,9 @@ std::string Metrics::render() const {
                       "Duration of one disk sync making the latest group commits durable.");
   service_queue_depth.render(out, "messenger_service_queue_depth",
                              "Tasks waiting when a service batch starts.");
+  message_seconds.render(out, "messenger_message_seconds",
+                         "Time from a msg.send's arrival to its acknowledgement's release, once "
+                         "the message is stored and durable.");
   if (store_counters) {
     for (const auto& store_counter : store_counters()) {
       counter(out, store_counter.name, store_counter.help, store_counter.value,

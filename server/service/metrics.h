@@ -1,9 +1,9 @@
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,15 +14,17 @@ namespace messenger::service {
 /// A Prometheus histogram with fixed upper bounds; lock-free to observe.
 class Histogram {
  public:
-  static constexpr std::size_t kBuckets = 12;
-  explicit Histogram(std::array<double, kBuckets> upper_bounds) : bounds_(upper_bounds) {}
+  /// `upper_bounds` ascending; +Inf is implied.
+  explicit Histogram(std::vector<double> upper_bounds)
+      : bounds_(std::move(upper_bounds)),
+        counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
   void observe(double value);
   /// Appends the _bucket, _sum and _count lines for `name`.
   void render(std::string& out, const std::string& name, const std::string& help) const;
 
  private:
-  std::array<double, kBuckets> bounds_;
-  std::array<std::atomic<std::uint64_t>, kBuckets + 1> counts_{};
+  const std::vector<double> bounds_;
+  const std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // one per bound, then +Inf
   std::atomic<std::uint64_t> count_{0};
   std::atomic<double> sum_{0};
 };
@@ -49,6 +51,10 @@ class Metrics {
   Histogram commit_seconds;     // duration of one commit
   Histogram sync_seconds;       // duration of one disk sync after commits (off the service thread)
   Histogram service_queue_depth;  // tasks waiting when a batch starts
+  /// A stored message's time in the server: from the IO thread having read its msg.send frame
+  /// to its acknowledgement and deliveries being handed back to the IO threads, once durable.
+  /// Not in it: waiting to be read, and the writes after the hand-back.
+  Histogram message_seconds;
   /// The store's own counters, rendered after these; set before the server starts.
   std::function<std::vector<storage::StoreCounter>()> store_counters;
 

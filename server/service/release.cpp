@@ -93,8 +93,12 @@ void hand_off(std::vector<Delivery> deliveries) {
 
 void release(BatchOutputs& batch, Metrics& metrics) {
   if (batch.committed) {
-    metrics.messages_received.fetch_add(batch.messages);
+    metrics.messages_received.fetch_add(batch.message_arrivals.size());
     metrics.messages_delivered.fetch_add(batch.deliveries);
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto arrived : batch.message_arrivals) {
+      metrics.message_seconds.observe(std::chrono::duration<double>(now - arrived).count());
+    }
   }
   hand_off(deliveries_of(batch));
 }

@@ -3,6 +3,7 @@
 // What a batch of requests leaves for the connections, and how it reaches them once the batch's
 // fate (committed or rolled back) is known.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,7 +29,9 @@ struct Output {
 struct BatchOutputs {
   std::vector<Output> outputs;
   bool committed = false;
-  std::uint64_t messages = 0;    // messages stored, counted once they are released
+  /// When each message stored in the batch arrived: its msg.send frame was read on an IO thread.
+  /// Counted, and timed into messenger_message_seconds, once the batch is released.
+  std::vector<std::chrono::steady_clock::time_point> message_arrivals;
   std::uint64_t deliveries = 0;  // message.new frames among the outputs
 };
 

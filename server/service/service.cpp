@@ -36,9 +36,10 @@ void Service::connect(core::ConnectionId id, std::shared_ptr<Connection> connect
   });
 }
 
-void Service::request(core::ConnectionId id, protocol::Request request) {
-  impl_->enqueue([impl = impl_.get(), id, request = std::move(request)]() mutable {
-    impl->on_request(id, std::move(request));
+void Service::request(core::ConnectionId id, protocol::Request request,
+                      std::chrono::steady_clock::time_point arrived) {
+  impl_->enqueue([impl = impl_.get(), id, request = std::move(request), arrived]() mutable {
+    impl->on_request(id, std::move(request), arrived);
   });
 }
 
@@ -236,10 +237,11 @@ bool allowed_before_login(const protocol::RequestBody& body) {
 
 }  // namespace
 
-void Service::Impl::on_request(ConnectionId id, protocol::Request request) {
+void Service::Impl::on_request(ConnectionId id, protocol::Request request,
+                               std::chrono::steady_clock::time_point arrived) {
   auto* state = connection(id);
   if (state == nullptr || state->closing) return;  // gone before its request was handled
-  const RequestContext ctx{id, std::move(request.id)};
+  const RequestContext ctx{id, std::move(request.id), arrived};
   Status status = core::Ok{};
   if (!state->hello_done && !std::holds_alternative<protocol::Hello>(request.body)) {
     status = Error{Errc::hello_required, "send hello with the protocol version first"};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,7 +35,10 @@ class Service {
   // ---- thread-safe entry points ----
   void connect(core::ConnectionId id, std::shared_ptr<Connection> connection,
                std::string remote_address);
-  void request(core::ConnectionId id, protocol::Request request);
+  /// `arrived`: when the IO thread finished reading the request's frame, where a stored
+  /// message's time in the server (messenger_message_seconds) starts.
+  void request(core::ConnectionId id, protocol::Request request,
+               std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now());
   void disconnect(core::ConnectionId id);
 
   /// Creates the first administrator when the store has no users. Returns the password used

@@ -46,10 +46,11 @@ struct ConnectionState {
   [[nodiscard]] bool authenticated() const { return user.is_valid(); }
 };
 
-/// The request being handled: who sent it and the id its reply carries.
+/// The request being handled: who sent it, the id its reply carries, and when it arrived.
 struct RequestContext {
   ConnectionId connection_id;
   protocol::RequestIdJson id;
+  std::chrono::steady_clock::time_point arrived;
 };
 
 class Service::Impl {
@@ -65,7 +66,8 @@ class Service::Impl {
 
   // ---- tasks (service thread) ----
   void on_connect(ConnectionId id, std::shared_ptr<Connection> connection, std::string remote);
-  void on_request(ConnectionId id, protocol::Request request);
+  void on_request(ConnectionId id, protocol::Request request,
+                  std::chrono::steady_clock::time_point arrived);  // Service::request's
   void on_disconnect(ConnectionId id);
 
   // ---- handlers: each returns an error to reply with, or Ok after replying itself ----
@@ -154,8 +156,10 @@ class Service::Impl {
   Status change_message(const RequestContext& ctx, ConversationId conversation_id, core::Seq seq,
                         std::optional<std::string_view> new_text);
   std::size_t outputs_size() const { return batch_.outputs.size(); }
-  /// Counts a stored message of this batch (metrics once released).
-  void count_message_stored() { ++batch_.messages; }
+  /// Counts a stored message of this batch, with its request's arrival (metrics once released).
+  void count_message_stored(const RequestContext& ctx) {
+    batch_.message_arrivals.push_back(ctx.arrived);
+  }
   /// Counts message.new frames queued for delivery (metrics once released).
   void count_delivery(std::uint64_t n) { batch_.deliveries += n; }
   /// Owners of the conversation and server administrators may manage it.

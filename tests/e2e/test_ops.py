@@ -46,7 +46,8 @@ async def test_metrics_count_connections_and_messages(server):
     for name in ("messenger_connections_open", "messenger_messages_received_total",
                  "messenger_messages_delivered_total", "messenger_logins_total"):
         assert name in before, f"{name} missing from /metrics"
-    for hist in ("messenger_commit_batch_size", "messenger_commit_seconds"):
+    for hist in ("messenger_commit_batch_size", "messenger_commit_seconds",
+                 "messenger_message_seconds"):
         assert f'{hist}_bucket{{le="+Inf"}}' in before, f"{hist} histogram missing"
         assert f"{hist}_count" in before and f"{hist}_sum" in before
 
@@ -66,6 +67,9 @@ async def test_metrics_count_connections_and_messages(server):
     assert after["messenger_logins_total"] >= before["messenger_logins_total"] + 2
     assert after['messenger_commit_batch_size_bucket{le="+Inf"}'] >= 1
     assert after["messenger_commit_seconds_count"] >= 1
+    # Each stored message is timed once, from its arrival to its acknowledgement's release.
+    assert after["messenger_message_seconds_count"] == before["messenger_message_seconds_count"] + 3
+    assert after["messenger_message_seconds_sum"] > before["messenger_message_seconds_sum"]
 
     await close_all(mona, mark)
 

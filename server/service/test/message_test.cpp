@@ -121,6 +121,26 @@ TEST_F(MessageTest, SameClientIdTwiceInOneBatchIsStoredOnce) {
   EXPECT_EQ(send(alice, "next", "next")["result"]["message"]["seq"], 2);
 }
 
+TEST_F(MessageTest, AMessagesTimeInTheServerRunsFromItsArrivalOnTheIoThread) {
+  // The IO thread stamps the frame's arrival; queueing before the service thread takes it
+  // counts. Here the request "arrived" 50 ms before it was queued.
+  json request = {{"type", "msg.send"},
+                  {"id", 1},
+                  {"conversation_id", conversation},
+                  {"client_msg_id", "timed"},
+                  {"text", "timed"}};
+  auto parsed = protocol::parse_request(request.dump(), config_.limits);
+  ASSERT_TRUE(parsed.body.ok());
+  service_->request(alice.id, protocol::Request{parsed.id, std::move(parsed.body.value())},
+                    std::chrono::steady_clock::now() - std::chrono::milliseconds(50));
+  service_->run_until_idle();
+  const std::string text = metrics_.render();
+  EXPECT_NE(text.find("messenger_message_seconds_count 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("messenger_message_seconds_bucket{le=\"0.025\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("messenger_message_seconds_bucket{le=\"1\"} 1\n"), std::string::npos) << text;
+}
+
 TEST_F(MessageTest, ManySendsInOneBatchShareOneCommit) {
   const auto commits_before = commit_count();
   queue_sends(alice, 50, "b", "batched");

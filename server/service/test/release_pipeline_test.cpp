@@ -102,7 +102,7 @@ class ReleasePipelineTest : public ::testing::Test {
     reply.request_id = R"("7")";
     out.outputs.push_back(std::move(reply));
     out.committed = committed;
-    out.messages = 1;
+    out.message_arrivals.push_back(std::chrono::steady_clock::now());
     return out;
   }
 
@@ -142,7 +142,13 @@ TEST_F(ReleasePipelineTest, ACommittedBatchIsReleasedOnlyAfterItsSync) {
   ASSERT_TRUE(eventually([&] { return connection->frames().size() == 1; }));
   EXPECT_EQ(connection->frames()[0], "one");
   EXPECT_EQ(metrics.messages_received.load(), 1U);
-  EXPECT_NE(metrics.render().find("messenger_sync_seconds_count 1\n"), std::string::npos);
+  const std::string rendered = metrics.render();
+  EXPECT_NE(rendered.find("messenger_sync_seconds_count 1\n"), std::string::npos);
+  // The message's time in the server runs from its arrival to its release: the 20 ms it waited
+  // for the sync count.
+  EXPECT_NE(rendered.find("messenger_message_seconds_count 1\n"), std::string::npos);
+  EXPECT_NE(rendered.find("messenger_message_seconds_bucket{le=\"0.01\"} 0\n"), std::string::npos)
+      << rendered;
 }
 
 TEST_F(ReleasePipelineTest, OneSyncCoversEveryBatchCommittedBeforeItStarted) {
@@ -177,6 +183,8 @@ TEST_F(ReleasePipelineTest, ARolledBackBatchNeedsNoSyncButKeepsItsPlace) {
   ASSERT_TRUE(eventually([&] { return connection->frames().size() == 3; }));
   EXPECT_EQ(connection->frames()[1], "kept");
   EXPECT_EQ(nlohmann::json::parse(connection->frames()[2])["code"], "unavailable");
+  // Only the committed message is timed.
+  EXPECT_NE(metrics.render().find("messenger_message_seconds_count 1\n"), std::string::npos);
 }
 
 TEST_F(ReleasePipelineTest, AfterAFailedSyncNothingIsReleasedAgain) {
