@@ -32,7 +32,9 @@ for peer in "${peers[@]}"; do
   echo "$peer pid $PEER_PID port $PEER_PORT"
   x=(--protocol xmpp --xmpp-host "127.0.0.1:$PEER_PORT" --server-pid "$PEER_PID" --check)
   timeout 60 "$bench" setup "${x[@]}" --users 20
-  timeout 60 "$bench" chat "${x[@]}" --clients 20 --rate 100 --duration 2 --warmup 1
+  out=$(timeout 60 "$bench" chat "${x[@]}" --clients 20 --rate 100 --duration 2 --warmup 1)
+  echo "$out"
+  grep -Eq ' send_lag_p50=[0-9.]+ms p99=' <<<"$out"
   timeout 60 "$bench" fanout "${x[@]}" --members 10 --rate 10 --duration 2 --warmup 1
   timeout 60 "$bench" connect "${x[@]}" --connections 20 --hold 1
   "$here/$peer.sh" stop "$work/$peer"

@@ -160,7 +160,9 @@ def render(out, images, docs_dir, root):
         "**Machine**: " + f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
         f"{m.get('ram_gib', '?')} GiB RAM, {m.get('os', '?')}, {m.get('kernel', '?')}. Server, "
         "FerretDB, peers and generator (`messenger-bench`, one thread) share the cores, over "
-        "loopback.", "",
+        "loopback. The generator paces its sends every 100 µs (`--tick-us`, the default since "
+        "stop 15), so they arrive spread out as independent people send; sections before stop "
+        "15 used 1 ms, which sent them in bursts (stop 14 below).", "",
         "**Versions**: " + "; ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
         "**Configurations** (details: [bench/peers/README.md](../bench/peers/README.md)):", "",
     ]

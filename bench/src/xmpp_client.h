@@ -16,7 +16,7 @@ namespace messenger::bench {
 struct XmppTarget {
   tcp::endpoint endpoint;
   std::string domain = "localhost";  // the virtual host: JIDs are user@domain
-  std::string resource = "bench";
+  std::string resource = "bench";    // run_xmpp makes it bench-PID
 };
 
 /// Parses HOST:PORT with a numeric IPv4 or [IPv6] host. False with `error` set otherwise.

@@ -136,7 +136,10 @@ void XmppLoadScenario::send(XmppPeer& peer, std::int64_t sent_ns) {
     client.send_groupchat(room_jid_, sent_ns, options_.text_bytes);
   }
   recorder.add(Stat::sent);
-  if (in_window(sent_ns)) recorder.add(Stat::sent_in_window);
+  if (in_window(sent_ns)) {
+    recorder.add(Stat::sent_in_window);
+    recorder.record(Latency::send_lag, now_ns() - sent_ns);
+  }
 }
 
 void XmppLoadScenario::on_message(XmppClient& client, const StanzaInfo& message, std::int64_t now) {
@@ -255,7 +258,8 @@ nlohmann::json XmppLoadScenario::results(const Totals& totals) const {
   r["latency_ms"] = {{"delivery", latency_json(totals.latency(Latency::delivery))},
                      {"ack", fanout ? latency_json(totals.latency(Latency::ack))
                                     : nlohmann::json("n/a: no per-message ack in XMPP")},
-                     {"login", latency_json(totals.latency(Latency::login))}};
+                     {"login", latency_json(totals.latency(Latency::login))},
+                     {"send_lag", latency_json(totals.latency(Latency::send_lag))}};
   r["errors"] = errors_json(totals);
   r["generator"] = window_cpu_json(self_cpu_end_ - self_cpu_start_, window, delivered, receivers());
   r["server"] = server_window_json(common_.server_pid, server_start_, server_end_, window,
@@ -296,6 +300,10 @@ std::string XmppLoadScenario::summary(const Totals& totals) const {
       totals.error_count(), r["counts"]["undelivered"].get<std::uint64_t>(),
       r["generator"][cpu_key].get<double>(), per_message ? "msg" : "delivery",
       r["generator"]["cpu_percent"].get<double>());
+  // The generator's own lateness, which the latencies above include (as over WebSocket).
+  const auto& lag = totals.latency(Latency::send_lag);
+  line += fmt::format(" send_lag_p50={} p99={}", format_ms(lag.percentile(0.5)),
+                      format_ms(lag.percentile(0.99)));
   line += server_window_summary(r["server"], per_message);
   if (totals.get(Stat::skipped) > 0) line += fmt::format(" skipped={}", totals.get(Stat::skipped));
   if (!drained_) line += " (not drained)";

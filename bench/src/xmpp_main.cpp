@@ -1,10 +1,13 @@
 #include "xmpp_main.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "proc_stats.h"
 #include "setup.h"
@@ -117,6 +120,10 @@ int run_xmpp(XmppCommand command, const CommonOptions& common, const ChatOptions
              const FanoutOptions& fanout, const ConnectOptions& connect, const XmppOptions& xmpp) {
   XmppTarget target;
   target.domain = xmpp.domain;
+  // One resource per generator process: stanzas the server still routes to an earlier run's
+  // sessions (a room's backlog after a saturated step) must not reach this run's, where they
+  // counted as errors.
+  target.resource = "bench-" + std::to_string(::getpid());
   std::string error;
   if (xmpp.host.empty() || !parse_host_port(xmpp.host, target.endpoint, error)) {
     std::cerr << "messenger-bench: --protocol xmpp needs --xmpp-host 127.0.0.1:PORT"
