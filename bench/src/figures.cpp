@@ -39,6 +39,13 @@ nlohmann::json server_message_json(const ServerSample& start, const ServerSample
       {"count", end.message_seconds->cumulative.back() - start.message_seconds->cumulative.back()}};
 }
 
+std::string p50_p99_summary(std::string_view name, const nlohmann::json& latency_ms) {
+  const auto ms = [](const nlohmann::json& value) {
+    return format_ms(static_cast<std::uint64_t>(value.get<double>() * 1e6));
+  };
+  return fmt::format(" {}_p50={} p99={}", name, ms(latency_ms["p50"]), ms(latency_ms["p99"]));
+}
+
 nlohmann::json server_window_json(int pid, const ServerSample& start, const ServerSample& end,
                                   std::int64_t window_ns, std::uint64_t delivered,
                                   std::uint64_t receivers) {

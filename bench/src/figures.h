@@ -26,6 +26,9 @@ nlohmann::json server_window_json(int pid, const ServerSample& start, const Serv
 /// "server_message" latency (p50, p99 in ms, and count) of the messages the server released over
 /// the window, from its messenger_message_seconds; null when either sample lacks it.
 nlohmann::json server_message_json(const ServerSample& start, const ServerSample& end);
+/// " NAME_p50=… p99=…" from a latency JSON in milliseconds (latency_json's or
+/// server_message_json's).
+std::string p50_p99_summary(std::string_view name, const nlohmann::json& latency_ms);
 /// " server_cpu=…us/msg (…%) server_rss=… server_disk=…KB/msg" from server_window_json's
 /// result; per delivery instead of per message when a message has several receivers.
 std::string server_window_summary(const nlohmann::json& server, bool per_message);

@@ -382,13 +382,11 @@ std::string MessageLoad::step_summary(std::size_t index, const nlohmann::json& s
       s["generator"]["cpu_percent"].get<double>());
   if (s["latency_ms"].contains("send_lag")) {
     // The generator's own lateness, which the latencies above include.
-    const auto& lag = s["latency_ms"]["send_lag"];
-    line += fmt::format(" send_lag_p50={} p99={}", ms(lag["p50"]), ms(lag["p99"]));
+    line += p50_p99_summary("send_lag", s["latency_ms"]["send_lag"]);
   }
   if (s["latency_ms"].contains("server_message")) {
     // The server's own part: from a msg.send's arrival to its acknowledgement's release.
-    const auto& server = s["latency_ms"]["server_message"];
-    line += fmt::format(" server_msg_p50={} p99={}", ms(server["p50"]), ms(server["p99"]));
+    line += p50_p99_summary("server_msg", s["latency_ms"]["server_message"]);
   }
   if (steps_.size() > 1) line = fmt::format("step={}/{} ", index + 1, steps_.size()) + line;
   line += server_window_summary(s["server"], per_message);

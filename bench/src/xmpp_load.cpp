@@ -301,9 +301,7 @@ std::string XmppLoadScenario::summary(const Totals& totals) const {
       r["generator"][cpu_key].get<double>(), per_message ? "msg" : "delivery",
       r["generator"]["cpu_percent"].get<double>());
   // The generator's own lateness, which the latencies above include (as over WebSocket).
-  const auto& lag = totals.latency(Latency::send_lag);
-  line += fmt::format(" send_lag_p50={} p99={}", format_ms(lag.percentile(0.5)),
-                      format_ms(lag.percentile(0.99)));
+  line += p50_p99_summary("send_lag", r["latency_ms"]["send_lag"]);
   line += server_window_summary(r["server"], per_message);
   if (totals.get(Stat::skipped) > 0) line += fmt::format(" skipped={}", totals.get(Stat::skipped));
   if (!drained_) line += " (not drained)";

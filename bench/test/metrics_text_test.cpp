@@ -20,23 +20,25 @@ std::string page(int under_1ms, int under_2ms, int under_5ms, int total) {
          std::to_string(total) + "\nmessenger_commit_seconds_bucket{le=\"0.001\"} 7\n";
 }
 
+std::optional<BucketCounts> message_seconds(const std::string& text) {
+  return parse_histogram(text, "messenger_message_seconds");
+}
+
 TEST(MetricsText, ReadsOneHistogramsBucketsAndNoOther) {
-  const auto buckets = parse_histogram(page(1, 2, 3, 4), "messenger_message_seconds");
+  const auto buckets = message_seconds(page(1, 2, 3, 4));
   ASSERT_TRUE(buckets.has_value());
   EXPECT_EQ(buckets->cumulative, (std::vector<std::uint64_t>{1, 2, 3, 4}));
   ASSERT_EQ(buckets->upper_bounds.size(), 4U);
   EXPECT_DOUBLE_EQ(buckets->upper_bounds[1], 0.002);
   EXPECT_TRUE(std::isinf(buckets->upper_bounds[3]));
   EXPECT_FALSE(parse_histogram(page(1, 2, 3, 4), "messenger_sync_seconds").has_value());
-  EXPECT_FALSE(
-      parse_histogram("messenger_message_seconds_bucket{le=\"x\"} 1\n", "messenger_message_seconds")
-          .has_value());
+  EXPECT_FALSE(message_seconds("messenger_message_seconds_bucket{le=\"x\"} 1\n").has_value());
 }
 
 TEST(MetricsText, QuantilesCountOnlyWhatHappenedBetweenTheSamples) {
-  const auto before = parse_histogram(page(100, 100, 100, 100), "messenger_message_seconds");
+  const auto before = message_seconds(page(100, 100, 100, 100));
   // Then 100 observations: 50 under 1 ms, 40 in (1, 2] ms, 9 in (2, 5] ms, 1 above.
-  const auto after = parse_histogram(page(150, 190, 199, 200), "messenger_message_seconds");
+  const auto after = message_seconds(page(150, 190, 199, 200));
   ASSERT_TRUE(before && after);
   EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.25), 0.0005);
   EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.5), 0.001);
@@ -46,28 +48,26 @@ TEST(MetricsText, QuantilesCountOnlyWhatHappenedBetweenTheSamples) {
 }
 
 TEST(MetricsText, NoQuantileWithoutObservationsOrAcrossARestart) {
-  const auto a = parse_histogram(page(5, 6, 7, 8), "messenger_message_seconds");
-  const auto restarted = parse_histogram(page(1, 1, 1, 1), "messenger_message_seconds");
+  const auto a = message_seconds(page(5, 6, 7, 8));
+  const auto restarted = message_seconds(page(1, 1, 1, 1));
   ASSERT_TRUE(a && restarted);
   EXPECT_FALSE(quantile_between(*a, *a, 0.5).has_value());
   EXPECT_FALSE(quantile_between(*a, *restarted, 0.5).has_value());
 }
 
 TEST(MetricsText, NoQuantileAcrossDifferentBoundsNorFromAPageWithoutInf) {
-  const auto a = parse_histogram(page(1, 2, 3, 4), "messenger_message_seconds");
-  auto other = parse_histogram(page(1, 2, 3, 5), "messenger_message_seconds");
+  const auto a = message_seconds(page(1, 2, 3, 4));
+  auto other = message_seconds(page(1, 2, 3, 5));
   ASSERT_TRUE(a && other);
   other->upper_bounds[0] = 0.0005;
   EXPECT_FALSE(quantile_between(*a, *other, 0.5).has_value());
-  EXPECT_FALSE(parse_histogram("messenger_message_seconds_bucket{le=\"0.001\"} 1\n",
-                               "messenger_message_seconds")
-                   .has_value());
+  EXPECT_FALSE(message_seconds("messenger_message_seconds_bucket{le=\"0.001\"} 1\n").has_value());
 }
 
 TEST(MetricsText, AQuantileOnTheEdgeOfAnEmptyBucketIsThatEdge) {
-  const auto before = parse_histogram(page(0, 0, 0, 0), "messenger_message_seconds");
+  const auto before = message_seconds(page(0, 0, 0, 0));
   // 10 under 1 ms, none in (1, 2] ms, 10 in (2, 5] ms.
-  const auto after = parse_histogram(page(10, 10, 20, 20), "messenger_message_seconds");
+  const auto after = message_seconds(page(10, 10, 20, 20));
   ASSERT_TRUE(before && after);
   EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.5), 0.001);
   EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.75), 0.0035);
