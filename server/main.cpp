@@ -123,7 +123,8 @@ StoreResult open_embedded_store(const server::Settings& settings) {
                                      static_cast<std::size_t>(settings.conversation_cache_size));
 }
 
-StoreResult open_mongodb_store(const storage::MongoOptions& options) {
+StoreResult open_mongodb_store(const server::Settings& settings) {
+  const storage::MongoOptions& options = settings.mongo;
   auto store = storage::open_mongo_store(options);
   if (!store.ok()) {
     return store;  // its message names the address and what to check
@@ -131,12 +132,16 @@ StoreResult open_mongodb_store(const storage::MongoOptions& options) {
   spdlog::info("server.store kind=mongodb uri={} pool_size={} write_concern={} journal={}",
                server::redact_uri_password(options.uri), options.pool_size, options.write_concern,
                options.journal);
-  return store;
+  // Other servers may write the same database, so what the cache reads is kept for one batch
+  // only: a send then reads its conversation and members once per batch, not per request.
+  return storage::make_caching_store(std::move(store).value(),
+                                     static_cast<std::size_t>(settings.conversation_cache_size),
+                                     storage::CacheLifetime::unit);
 }
 
 /// The store chosen by the `store` setting.
 StoreResult open_store(const server::Settings& settings) {
-  return settings.uses_mongo() ? open_mongodb_store(settings.mongo) : open_embedded_store(settings);
+  return settings.uses_mongo() ? open_mongodb_store(settings) : open_embedded_store(settings);
 }
 
 int run_migrate(const server::MigrateOptions& options) {

@@ -13,16 +13,26 @@ namespace {
 /// follows the writes that change them.
 class CachingStore final : public Store {
  public:
-  CachingStore(std::unique_ptr<Store> inner, std::size_t max_conversations)
-      : inner_(std::move(inner)), max_conversations_(max_conversations) {}
+  CachingStore(std::unique_ptr<Store> inner, std::size_t max_conversations, CacheLifetime lifetime)
+      : inner_(std::move(inner)), max_conversations_(max_conversations), lifetime_(lifetime) {}
 
-  Status begin() override { return inner_->begin(); }
-  Status commit() override { return inner_->commit(); }
+  Status begin() override {
+    end_unit();
+    auto status = inner_->begin();
+    in_unit_ = status.ok();
+    return status;
+  }
+  Status commit() override {
+    auto status = inner_->commit();
+    if (status.ok()) end_unit();  // a failed commit is rolled back, which empties the cache
+    return status;
+  }
   std::unique_ptr<Syncer> defer_sync() override { return inner_->defer_sync(); }
   [[nodiscard]] std::vector<StoreCounter> counters() const override { return inner_->counters(); }
   void rollback() override {
     // Whatever the unit changed in the cache is gone from the store again.
     cache_.clear();
+    in_unit_ = false;
     inner_->rollback();
   }
 
@@ -80,7 +90,7 @@ class CachingStore final : public Store {
   Result<std::optional<Conversation>> find_conversation(ConversationId id) override {
     if (auto* entry = find(id); entry != nullptr && entry->row) return entry->row;
     auto row = inner_->find_conversation(id);
-    if (row.ok() && row.value()) entry_for(id).row = *row.value();
+    if (row.ok() && row.value() && caching()) entry_for(id).row = *row.value();
     return row;
   }
 
@@ -236,7 +246,16 @@ class CachingStore final : public Store {
     std::optional<std::vector<Member>> members;
   };
 
+  /// Whether reads may be answered from, and kept in, the cache now.
+  [[nodiscard]] bool caching() const { return lifetime_ == CacheLifetime::process || in_unit_; }
+
+  void end_unit() {
+    in_unit_ = false;
+    if (lifetime_ == CacheLifetime::unit) cache_.clear();
+  }
+
   Entry* find(ConversationId id) {
+    if (!caching()) return nullptr;
     auto it = cache_.find(id);
     return it == cache_.end() ? nullptr : &it->second;
   }
@@ -253,6 +272,10 @@ class CachingStore final : public Store {
     if (auto* entry = find(id); entry != nullptr && entry->members) return &*entry->members;
     auto loaded = inner_->members(id);
     if (!loaded.ok()) return loaded.error();
+    if (!caching()) {
+      uncached_members_ = std::move(loaded.value());
+      return &uncached_members_;
+    }
     auto& entry = entry_for(id);
     entry.members = std::move(loaded.value());
     return &*entry.members;
@@ -260,15 +283,18 @@ class CachingStore final : public Store {
 
   std::unique_ptr<Store> inner_;
   const std::size_t max_conversations_;
+  const CacheLifetime lifetime_;
+  bool in_unit_ = false;
   std::unordered_map<ConversationId, Entry> cache_;
+  std::vector<Member> uncached_members_;  // a member list read outside a unit, unit lifetime
 };
 
 }  // namespace
 
 std::unique_ptr<Store> make_caching_store(std::unique_ptr<Store> inner,
-                                          std::size_t max_conversations) {
+                                          std::size_t max_conversations, CacheLifetime lifetime) {
   return std::make_unique<CachingStore>(std::move(inner),
-                                        std::max<std::size_t>(1, max_conversations));
+                                        std::max<std::size_t>(1, max_conversations), lifetime);
 }
 
 }  // namespace messenger::storage

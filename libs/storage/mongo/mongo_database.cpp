@@ -85,11 +85,13 @@ bool is_duplicate_key(const core::Error& error) {
 // ---- Operations ----
 
 Operations::Operations(mongoc_client_t* client, const std::string& database,
-                       const mongoc_write_concern_t* write_concern, bool* unit_failed)
+                       const mongoc_write_concern_t* write_concern, bool* unit_failed,
+                       std::atomic<std::uint64_t>* sent)
     : client_(client),
       database_(database),
       write_concern_(write_concern),
-      unit_failed_(unit_failed) {}
+      unit_failed_(unit_failed),
+      sent_(sent) {}
 
 Error Operations::failed(const bson_error_t& error, std::string_view what) {
   auto out = to_error(error, what);
@@ -97,13 +99,14 @@ Error Operations::failed(const bson_error_t& error, std::string_view what) {
   return out;
 }
 
-Status Operations::usable(std::string_view what) const {
+Status Operations::start(std::string_view what) const {
   if (unit_failed_ != nullptr && *unit_failed_) {
     // Each further call would wait the whole server-selection timeout again.
     return Error{
         Errc::unavailable,
         fmt::format("mongodb: {}: skipped, an earlier operation of this unit failed", what)};
   }
+  if (sent_ != nullptr) sent_->fetch_add(1, std::memory_order_relaxed);
   return core::Ok{};
 }
 
@@ -121,7 +124,7 @@ BsonDoc Operations::write_options() const {
 
 Status Operations::insert_one(std::string_view name, const BsonDoc& document,
                               std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   auto coll = collection(name);
   bson_error_t error;
   ReplyDoc reply;
@@ -134,7 +137,7 @@ Status Operations::insert_one(std::string_view name, const BsonDoc& document,
 
 Result<std::vector<BsonDoc>> Operations::find(std::string_view name, const BsonDoc& filter,
                                               const FindOptions& options, std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   auto coll = collection(name);
   BsonDoc opts;
   if (!options.sort.empty()) opts.doc("sort", options.sort);
@@ -163,7 +166,7 @@ Result<std::optional<BsonDoc>> Operations::run_find_and_modify(mongoc_collection
                                                                const BsonDoc& filter,
                                                                mongoc_find_and_modify_opts_t* opts,
                                                                std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   ReplyDoc reply;
   bson_error_t error;
   if (!mongoc_collection_find_and_modify_with_opts(coll, filter.get(), opts, reply.out(), &error)) {
@@ -204,7 +207,7 @@ Result<std::optional<BsonDoc>> Operations::find_and_remove(std::string_view name
 Result<std::int64_t> Operations::update_one(std::string_view name, const BsonDoc& filter,
                                             const BsonDoc& update, bool upsert,
                                             std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   auto coll = collection(name);
   auto opts = write_options();
   if (upsert) opts.boolean("upsert", true);
@@ -220,7 +223,7 @@ Result<std::int64_t> Operations::update_one(std::string_view name, const BsonDoc
 
 Result<std::int64_t> Operations::delete_many(std::string_view name, const BsonDoc& filter,
                                              std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   auto coll = collection(name);
   ReplyDoc reply;
   bson_error_t error;
@@ -233,7 +236,7 @@ Result<std::int64_t> Operations::delete_many(std::string_view name, const BsonDo
 
 Result<std::int64_t> Operations::count(std::string_view name, const BsonDoc& filter,
                                        std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   auto coll = collection(name);
   bson_error_t error;
   const std::int64_t n = mongoc_collection_count_documents(coll.get(), filter.get(), nullptr,
@@ -260,7 +263,7 @@ Result<std::vector<std::string>> Operations::index_names(std::string_view name) 
 }
 
 Result<BsonDoc> Operations::command(const BsonDoc& command, std::string_view what) {
-  MESSENGER_TRY(usable(what));
+  MESSENGER_TRY(start(what));
   ReplyDoc reply;
   bson_error_t error;
   if (!mongoc_client_command_simple(client_, database_.c_str(), command.get(), nullptr, reply.out(),

@@ -3,6 +3,7 @@
 // The MongoDB connection of the store: the client pool, the configured write concern, and the
 // handful of collection operations the store needs, each turning libmongoc's errors into ours.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,9 +33,11 @@ enum class Returning { old_document, new_document };
 class Operations {
  public:
   /// `unit_failed`, when given, is the unit of work's flag: set by a failure other than a
-  /// duplicate key, and once set every further operation fails at once.
+  /// duplicate key, and once set every further operation fails at once. `sent`, when given,
+  /// counts the operations sent to the server.
   Operations(mongoc_client_t* client, const std::string& database,
-             const mongoc_write_concern_t* write_concern, bool* unit_failed = nullptr);
+             const mongoc_write_concern_t* write_concern, bool* unit_failed = nullptr,
+             std::atomic<std::uint64_t>* sent = nullptr);
 
   Status insert_one(std::string_view collection, const BsonDoc& document, std::string_view what);
   Result<std::vector<BsonDoc>> find(std::string_view collection, const BsonDoc& filter,
@@ -65,7 +68,8 @@ class Operations {
  private:
   CollectionPtr collection(std::string_view name) const;
   core::Error failed(const bson_error_t& error, std::string_view what);
-  Status usable(std::string_view what) const;
+  /// Before an operation is sent: refuses it once the unit failed, and counts it.
+  Status start(std::string_view what) const;
   Result<std::optional<BsonDoc>> run_find_and_modify(mongoc_collection_t* coll,
                                                      const BsonDoc& filter,
                                                      mongoc_find_and_modify_opts_t* opts,
@@ -77,6 +81,7 @@ class Operations {
   const std::string& database_;
   const mongoc_write_concern_t* write_concern_;
   bool* unit_failed_;
+  std::atomic<std::uint64_t>* sent_;
 };
 
 /// True for a unique-index violation.

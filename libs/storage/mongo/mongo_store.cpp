@@ -44,7 +44,7 @@ MongoStore::Session::Session(MongoStore& store)
            store.connection_.database(),
            // Inside a unit the commit makes the writes durable; alone, each write must be.
            store.in_unit() ? nullptr : store.connection_.durable(),
-           store.in_unit() ? &store.unit_failed_ : nullptr) {}
+           store.in_unit() ? &store.unit_failed_ : nullptr, &store.operations_) {}
 
 Status MongoStore::begin() {
   if (in_unit()) rollback();
@@ -61,7 +61,8 @@ Status MongoStore::commit() {
   if (unit_wrote_) {
     // One write at the configured concern: once the journal (or a majority) holds it, it holds
     // every earlier write of this unit too.
-    Operations ops(unit_client_->get(), connection_.database(), connection_.durable());
+    Operations ops(unit_client_->get(), connection_.database(), connection_.durable(), nullptr,
+                   &operations_);
     auto marked = ops.update_one(collections::meta, bson().str("_id", "commit"),
                                  bson().doc("$inc", bson().i64("commits", 1)), true,
                                  "commit the unit of work");
@@ -79,7 +80,7 @@ void MongoStore::rollback() {
   // server-selection timeout. What could not be undone stays (docs/storage.md says why that is
   // safe).
   bool undo_failed = false;
-  Operations ops(unit_client_->get(), connection_.database(), nullptr, &undo_failed);
+  Operations ops(unit_client_->get(), connection_.database(), nullptr, &undo_failed, &operations_);
   std::size_t undone = 0;
   for (auto it = undo_log_.rbegin(); it != undo_log_.rend() && !undo_failed; ++it) {
     undo(ops, *it);
@@ -96,6 +97,16 @@ void MongoStore::rollback() {
 void MongoStore::record(UndoStep step) {
   unit_wrote_ = true;
   if (in_unit()) undo_log_.push_back(std::move(step));
+}
+
+std::vector<StoreCounter> MongoStore::counters() const {
+  return {{"messenger_mongodb_operations_total",
+           "Operations (reads, writes, commands) this server sent to MongoDB.",
+           operations_.load(std::memory_order_relaxed)}};
+}
+
+void MongoStore::unrecord_last() {
+  if (in_unit() && !undo_log_.empty()) undo_log_.pop_back();
 }
 
 void MongoStore::undo(Operations& ops, UndoStep& step) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +59,7 @@ class MongoStore final : public Store {
   Status begin() override;
   Status commit() override;
   void rollback() override;
+  [[nodiscard]] std::vector<StoreCounter> counters() const override;
 
   Result<User> create_user(const NewUser& user) override;
   Result<std::optional<User>> find_user(UserId id) override;
@@ -96,6 +99,8 @@ class MongoStore final : public Store {
   Result<std::vector<Conversation>> list_conversations(ConversationId after, int limit) override;
 
   Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) override;
+  Result<Message> append_message_after(const NewMessage& message, Seq last_seq,
+                                       Rev last_rev) override;
   Result<std::optional<Message>> find_message(ConversationId id, Seq seq) override;
   Result<std::optional<Message>> find_message_by_client_id(UserId sender,
                                                            std::string_view client_msg_id) override;
@@ -141,6 +146,8 @@ class MongoStore final : public Store {
   Result<std::vector<BsonDoc>> remove_all(Session& session, std::string_view collection,
                                           const BsonDoc& filter, std::string_view what);
   void record(UndoStep step);
+  /// Drops the newest step: its write was undone already.
+  void unrecord_last();
   void undo(Operations& ops, UndoStep& step);
 
   // Messages: seq / rev bookkeeping.
@@ -152,10 +159,15 @@ class MongoStore final : public Store {
   /// process killed between inserting a message and moving the counters leaves them behind.
   Result<std::optional<Counters>> counters_of(Session& session, ConversationId id);
   Status reconcile_counters(Session& session, ConversationId id);
-  /// Moves last_seq / last_rev / last_activity forward to at least the given values.
-  Status advance_counters(Session& session, ConversationId id, Seq seq, Rev rev,
-                          TimestampMs activity);
-  Result<Message> insert_message(Session& session, const NewMessage& message);
+  /// Moves last_seq / last_rev / last_activity forward to at least the given values. With
+  /// `from`, only while the counters are exactly those numbers: false, nothing changed, when
+  /// they are not.
+  Result<bool> advance_counters(Session& session, ConversationId id, Seq seq, Rev rev,
+                                TimestampMs activity, std::optional<Counters> from = {});
+  /// Stores `message` under the conversation's next seq and rev. `believed`: the counters as
+  /// the caller knows them, tried first without reading them.
+  Result<Message> insert_message(Session& session, const NewMessage& message,
+                                 std::optional<Counters> believed);
 
   Connection connection_;
   std::optional<PooledClient> unit_client_;
@@ -163,6 +175,8 @@ class MongoStore final : public Store {
   bool unit_failed_ = false;  // an operation failed: the rest of the unit fails fast
   std::vector<UndoStep> undo_log_;
   std::unordered_set<std::int64_t> reconciled_;
+  /// Read by the metrics page on another thread.
+  std::atomic<std::uint64_t> operations_{0};
 };
 
 // ---- document mapping (mongo_documents.cpp) ----

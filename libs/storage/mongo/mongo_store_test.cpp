@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "messenger/storage/caching_store.h"
 #include "messenger/testing/mongo_test_server.h"
 #include "store_conformance.h"
 
@@ -250,19 +251,23 @@ class RawDatabase {
 
 // ---- the conformance suite on a fresh database per test ----
 
-conformance::StoreBackend mongo_backend() {
+/// The store as the server opens it when `cached`: behind a cache that keeps what it read for
+/// one unit of work.
+conformance::StoreBackend mongo_backend(bool cached) {
   // The URI of the running test's database, shared by the two functions (not a global).
   auto current = std::make_shared<std::string>();
-  return {.name = "Mongo",
-          .make_store =
-              [current] {
-                const auto uri = mongo_test_uri(unique_database_name("conf"));
-                *current = uri;
-                RawDatabase(uri).drop();  // a leftover of a crashed earlier run with this pid
-                auto store = open_mongo_store(test_options(uri));
-                EXPECT_TRUE(store.ok()) << store.error().message;
-                return store.ok() ? std::move(store).value() : nullptr;
-              },
+  return {.name = cached ? "MongoUnitCache" : "Mongo",
+          .make_store = [current, cached]() -> std::unique_ptr<Store> {
+            const auto uri = mongo_test_uri(unique_database_name("conf"));
+            *current = uri;
+            RawDatabase(uri).drop();  // a leftover of a crashed earlier run with this pid
+            auto store = open_mongo_store(test_options(uri));
+            EXPECT_TRUE(store.ok()) << store.error().message;
+            if (!store.ok()) return nullptr;
+            if (!cached) return std::move(store).value();
+            return make_caching_store(std::move(store).value(), kDefaultConversationCacheSize,
+                                      CacheLifetime::unit);
+          },
           .after_test =
               [current] {
                 if (!current->empty()) RawDatabase(*current).drop();
@@ -273,7 +278,9 @@ conformance::StoreBackend mongo_backend() {
 }  // namespace
 
 namespace conformance {
-INSTANTIATE_TEST_SUITE_P(Mongo, StoreConformance, ::testing::Values(mongo_backend()), backend_name);
+INSTANTIATE_TEST_SUITE_P(Mongo, StoreConformance,
+                         ::testing::Values(mongo_backend(false), mongo_backend(true)),
+                         backend_name);
 }  // namespace conformance
 
 namespace {
@@ -368,18 +375,23 @@ TEST(MongoStoreUnreachable, FailsWithinTheTimeoutWithAMessageNamingTheAddress) {
   EXPECT_LT(took, std::chrono::seconds(3));
 }
 
+/// A group conversation "team" with `owner` as its one member.
+Conversation create_team(Store& store, const User& owner) {
+  Conversation input;
+  input.kind = ConversationKind::group;
+  input.name = "team";
+  input.created_by = owner.id;
+  input.created_at = 1;
+  const std::vector<Member> members{{owner.id, MemberRole::owner, Seq(), 1}};
+  return expect_ok(store.create_conversation(input, members));
+}
+
 TEST_F(MongoStoreTest, OpeningTwiceIsFineAndDataSurvivesReopening) {
   auto first = open();
   ASSERT_NE(first, nullptr);
   expect_ok(first->begin());
   const auto alice = expect_ok(first->create_user(conformance::new_user("alice")));
-  Conversation input;
-  input.kind = ConversationKind::group;
-  input.name = "team";
-  input.created_by = alice.id;
-  input.created_at = 1;
-  const std::vector<Member> members{{alice.id, MemberRole::owner, Seq(), 1}};
-  const auto team = expect_ok(first->create_conversation(input, members));
+  const auto team = create_team(*first, alice);
   const std::vector<NewMessage> batch{{team.id, alice.id, "c1", "one", 2},
                                       {team.id, alice.id, "c2", "two", 3}};
   const auto sent = expect_ok(first->append_messages(batch));
@@ -404,6 +416,88 @@ TEST_F(MongoStoreTest, OpeningTwiceIsFineAndDataSurvivesReopening) {
   const auto appended = expect_ok(third->append_messages({&next, 1}));
   ASSERT_EQ(appended.size(), 1U);
   EXPECT_EQ(appended[0].seq, Seq(3));
+}
+
+/// messenger_mongodb_operations_total of `store`.
+std::uint64_t operations_sent(const Store& store) {
+  for (const auto& counter : store.counters()) {
+    if (std::string_view(counter.name) == "messenger_mongodb_operations_total")
+      return counter.value;
+  }
+  ADD_FAILURE() << "no messenger_mongodb_operations_total";
+  return 0;
+}
+
+// What a send costs the database, as the server makes it: the conversation and its members are
+// read once per unit, and the append takes its numbers from them instead of reading them again.
+TEST_F(MongoStoreTest, ASendInAUnitCostsFourOperationsAndTheNextOneTwo) {
+  auto store = make_caching_store(open(), kDefaultConversationCacheSize, CacheLifetime::unit);
+  const auto alice = expect_ok(store->create_user(conformance::new_user("alice")));
+  const auto team = create_team(*store, alice);
+  // What the service does for each msg.send: the conversation, the sender's membership, the
+  // append, the receivers.
+  const auto send = [&](const char* id) {
+    ASSERT_TRUE(expect_ok(store->find_conversation(team.id)).has_value());
+    ASSERT_TRUE(expect_ok(store->find_member(team.id, alice.id)).has_value());
+    const NewMessage message{team.id, alice.id, id, "hello", 2};
+    expect_ok(store->append_messages({&message, 1}));
+    EXPECT_EQ(expect_ok(store->members(team.id)).size(), 1U);
+  };
+
+  // The process's first look at the conversation also checks its counters against its messages.
+  expect_ok(store->begin());
+  send("first");
+  expect_ok(store->commit());
+
+  expect_ok(store->begin());
+  const auto before = operations_sent(*store);
+  send("second");
+  EXPECT_EQ(operations_sent(*store) - before, 4U);  // two reads, the insert, the counters
+  send("third");
+  EXPECT_EQ(operations_sent(*store) - before, 6U);  // the insert and the counters
+  expect_ok(store->commit());
+  EXPECT_EQ(operations_sent(*store) - before, 7U);  // the commit's durable write
+  std::vector<std::int64_t> seqs;
+  for (const auto& m : expect_ok(store->history(team.id, {}))) seqs.push_back(m.seq.value());
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2, 3}));
+}
+
+// Two servers on one database, the first as the server opens it (its reads kept for one unit):
+// the second's message and member come between the first's reads and its send. The first's
+// counters are then behind, and its send must still take the next seq, with no gap; what it
+// read stays its view for the rest of the unit, and the next unit reads again.
+TEST_F(MongoStoreTest, TwoServersOnOneDatabaseTakeTheNextSeqFromStaleCounters) {
+  auto first = make_caching_store(open(), kDefaultConversationCacheSize, CacheLifetime::unit);
+  auto second = open();
+  ASSERT_NE(second, nullptr);
+  const auto alice = expect_ok(first->create_user(conformance::new_user("alice")));
+  const auto bob = expect_ok(first->create_user(conformance::new_user("bob")));
+  const auto team = create_team(*first, alice);
+  const NewMessage one{team.id, alice.id, "one", "one", 2};
+  expect_ok(first->append_messages({&one, 1}));
+
+  expect_ok(first->begin());
+  ASSERT_TRUE(expect_ok(first->find_conversation(team.id)).has_value());  // last_seq 1 now
+  EXPECT_FALSE(expect_ok(first->find_member(team.id, bob.id)).has_value());
+  const NewMessage two{team.id, alice.id, "two", "two", 3};
+  EXPECT_EQ(expect_ok(second->append_messages({&two, 1})).front().seq, Seq(2));
+  expect_ok(second->add_member(team.id, {bob.id, MemberRole::member, Seq(), 3}));
+  const NewMessage three{team.id, alice.id, "three", "three", 4};
+  const auto sent = expect_ok(first->append_messages({&three, 1}));
+  EXPECT_EQ(sent.front().seq, Seq(3));
+  EXPECT_EQ(sent.front().rev, Rev(3));
+  EXPECT_FALSE(expect_ok(first->find_member(team.id, bob.id)).has_value());
+  expect_ok(first->commit());
+
+  expect_ok(first->begin());
+  EXPECT_TRUE(expect_ok(first->find_member(team.id, bob.id)).has_value());
+  const auto now = expect_ok(first->find_conversation(team.id));
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->last_seq, Seq(3));
+  expect_ok(first->commit());
+  std::vector<std::int64_t> seqs;
+  for (const auto& m : expect_ok(second->history(team.id, {}))) seqs.push_back(m.seq.value());
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2, 3}));
 }
 
 }  // namespace
