@@ -202,7 +202,7 @@ run_server() {
       ;;
     # FerretDB answers most queries by reading whole collections (docs/benchmarks.md, issue 3):
     # 1,000 accounts take minutes to set up, so this store runs a tenth of the shape.
-    messenger-mongo) users=100 clients=100 fanouts=50 connects=100 chat_from=2 fan_from=1 ;;
+    messenger-mongo) users=100 clients=100 fanouts=50 connects=100 chat_from=10 fan_from=5 ;;
     ejabberd-on) chat_from=200 fan_from=10 ;;
     ejabberd-off) chat_from=1000 fan_from=10 ;;
     prosody-on) chat_from=50 fan_from=1 ;;
