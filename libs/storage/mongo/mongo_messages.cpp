@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <utility>
 
 #include "mongo_store_impl.h"
 
@@ -80,11 +79,9 @@ Result<std::optional<MongoStore::Counters>> MongoStore::counters_of(Session& ses
       Counters{Seq((*found)->int64("last_seq")), Rev((*found)->int64("last_rev"))});
 }
 
-Result<bool> MongoStore::advance_counters(Session& session, ConversationId id, Seq seq, Rev rev,
-                                          TimestampMs activity, std::optional<Counters> from) {
-  BsonDoc filter = by_id(id.value());
-  if (from) filter.i64("last_seq", from->last_seq.value()).i64("last_rev", from->last_rev.value());
-  auto old = session->find_and_update(collections::conversations, filter,
+Status MongoStore::advance_counters(Session& session, ConversationId id, Seq seq, Rev rev,
+                                    TimestampMs activity) {
+  auto old = session->find_and_update(collections::conversations, by_id(id.value()),
                                       bson().doc("$max", bson()
                                                              .i64("last_seq", seq.value())
                                                              .i64("last_rev", rev.value())
@@ -92,10 +89,7 @@ Result<bool> MongoStore::advance_counters(Session& session, ConversationId id, S
                                       Returning::old_document, false,
                                       "advance the conversation's counters");
   if (!old.ok()) return old.error();
-  if (!*old) {
-    if (from) return false;
-    return no_conversation(id);
-  }
+  if (!*old) return no_conversation(id);
   const auto& before = **old;
   // Put the counters back only if no other process moved them further since.
   BsonDoc still_ours;
@@ -112,26 +106,16 @@ Result<bool> MongoStore::advance_counters(Session& session, ConversationId id, S
                   .document = std::move(bson().doc("$set", restore)),
                   .conversation = id,
                   .seq = seq});
-  return true;
+  return core::Ok{};
 }
 
-Result<Message> MongoStore::insert_message(Session& session, const NewMessage& message,
-                                           std::optional<Counters> believed) {
+Result<Message> MongoStore::insert_message(Session& session, const NewMessage& message) {
   bool maybe_written = false;  // a network error hid whether the last insert happened
   for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
-    // The caller's numbers are tried once, unread; every later attempt reads them.
-    const std::optional<Counters> unread = std::exchange(believed, std::nullopt);
-    Counters numbers;
-    if (unread) {
-      numbers = *unread;
-    } else {
-      auto counters = counters_of(session, message.conversation_id);
-      if (!counters.ok()) return counters.error();
-      if (!*counters) return no_conversation(message.conversation_id);
-      numbers = **counters;
-    }
-    Message row = message.stored_after(numbers.last_seq, numbers.last_rev);
-    bool fresh = true;  // this attempt's insert, not one an earlier attempt may have made
+    auto counters = counters_of(session, message.conversation_id);
+    if (!counters.ok()) return counters.error();
+    if (!*counters) return no_conversation(message.conversation_id);
+    Message row = message.stored_after((*counters)->last_seq, (*counters)->last_rev);
     auto inserted =
         session->insert_one(collections::messages, message_document(row), "append message");
     if (!inserted.ok() && is_duplicate_key(inserted.error())) {
@@ -142,11 +126,9 @@ Result<Message> MongoStore::insert_message(Session& session, const NewMessage& m
           return Error{Errc::conflict, "a message with this client_msg_id is stored already"};
         }
         row = std::move(**mine);  // the retried insert had happened: idempotent
-        fresh = false;
       } else {
-        // The caller's numbers were behind, or another process took this seq (or rev) and has
-        // not moved the counters yet.
-        if (!unread) reconciled_.erase(message.conversation_id.value());
+        // Another process took this seq (or rev) and has not moved the counters yet.
+        reconciled_.erase(message.conversation_id.value());
         continue;
       }
     } else if (!inserted.ok()) {
@@ -160,19 +142,8 @@ Result<Message> MongoStore::insert_message(Session& session, const NewMessage& m
                     .document = {},
                     .conversation = row.conversation_id,
                     .seq = row.seq});
-    // Numbers nobody read may be ahead of the stored ones (the caller's cache outlived a unit
-    // that failed): the counters then move only from exactly those numbers, and otherwise the
-    // message goes again, so that it leaves no gap (docs/storage.md, "Seq and rev").
-    const std::optional<Counters> from = fresh && unread ? unread : std::nullopt;
-    auto moved =
-        advance_counters(session, row.conversation_id, row.seq, row.rev, row.created_at, from);
-    if (!moved.ok()) return moved.error();
-    if (*moved) return row;
-    auto removed = session->delete_many(
-        collections::messages, bson().str("_id", message_key(row.conversation_id, row.seq)),
-        "undo an append with stale counters");
-    if (!removed.ok()) return removed.error();
-    unrecord_last();
+    MESSENGER_TRY(advance_counters(session, row.conversation_id, row.seq, row.rev, row.created_at));
+    return row;
   }
   return Error{Errc::unavailable,
                fmt::format("could not claim a seq in conversation {} after {} attempts; retry",
@@ -184,18 +155,11 @@ Result<std::vector<Message>> MongoStore::append_messages(std::span<const NewMess
   std::vector<Message> stored;
   stored.reserve(messages.size());
   for (const auto& message : messages) {
-    auto row = insert_message(session, message, std::nullopt);
+    auto row = insert_message(session, message);
     if (!row.ok()) return row.error();
     stored.push_back(std::move(*row));
   }
   return stored;
-}
-
-Result<Message> MongoStore::append_message_after(const NewMessage& message, Seq last_seq,
-                                                 Rev last_rev) {
-  // The numbers come from the conversation cache: one read per send less.
-  Session session(*this);
-  return insert_message(session, message, Counters{last_seq, last_rev});
 }
 
 Result<std::optional<Message>> MongoStore::find_message(ConversationId id, Seq seq) {

@@ -105,10 +105,6 @@ std::vector<StoreCounter> MongoStore::counters() const {
            operations_.load(std::memory_order_relaxed)}};
 }
 
-void MongoStore::unrecord_last() {
-  if (in_unit() && !undo_log_.empty()) undo_log_.pop_back();
-}
-
 void MongoStore::undo(Operations& ops, UndoStep& step) {
   Status status = core::Ok{};
   switch (step.kind) {

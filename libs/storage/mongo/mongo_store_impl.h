@@ -99,8 +99,6 @@ class MongoStore final : public Store {
   Result<std::vector<Conversation>> list_conversations(ConversationId after, int limit) override;
 
   Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) override;
-  Result<Message> append_message_after(const NewMessage& message, Seq last_seq,
-                                       Rev last_rev) override;
   Result<std::optional<Message>> find_message(ConversationId id, Seq seq) override;
   Result<std::optional<Message>> find_message_by_client_id(UserId sender,
                                                            std::string_view client_msg_id) override;
@@ -146,8 +144,6 @@ class MongoStore final : public Store {
   Result<std::vector<BsonDoc>> remove_all(Session& session, std::string_view collection,
                                           const BsonDoc& filter, std::string_view what);
   void record(UndoStep step);
-  /// Drops the newest step: its write was undone already.
-  void unrecord_last();
   void undo(Operations& ops, UndoStep& step);
 
   // Messages: seq / rev bookkeeping.
@@ -159,15 +155,10 @@ class MongoStore final : public Store {
   /// process killed between inserting a message and moving the counters leaves them behind.
   Result<std::optional<Counters>> counters_of(Session& session, ConversationId id);
   Status reconcile_counters(Session& session, ConversationId id);
-  /// Moves last_seq / last_rev / last_activity forward to at least the given values. With
-  /// `from`, only while the counters are exactly those numbers: false, nothing changed, when
-  /// they are not.
-  Result<bool> advance_counters(Session& session, ConversationId id, Seq seq, Rev rev,
-                                TimestampMs activity, std::optional<Counters> from = {});
-  /// Stores `message` under the conversation's next seq and rev. `believed`: the counters as
-  /// the caller knows them, tried first without reading them.
-  Result<Message> insert_message(Session& session, const NewMessage& message,
-                                 std::optional<Counters> believed);
+  /// Moves last_seq / last_rev / last_activity forward to at least the given values.
+  Status advance_counters(Session& session, ConversationId id, Seq seq, Rev rev,
+                          TimestampMs activity);
+  Result<Message> insert_message(Session& session, const NewMessage& message);
 
   Connection connection_;
   std::optional<PooledClient> unit_client_;

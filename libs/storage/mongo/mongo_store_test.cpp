@@ -429,8 +429,8 @@ std::uint64_t operations_sent(const Store& store) {
 }
 
 // What a send costs the database, as the server makes it: the conversation and its members are
-// read once per unit, and the append takes its numbers from them instead of reading them again.
-TEST_F(MongoStoreTest, ASendInAUnitCostsFourOperationsAndTheNextOneTwo) {
+// read once per unit, then each send reads the counters, inserts and moves the counters.
+TEST_F(MongoStoreTest, ASendInAUnitCostsFiveOperationsAndTheNextOneThree) {
   auto store = make_caching_store(open(), kDefaultConversationCacheSize, CacheLifetime::unit);
   const auto alice = expect_ok(store->create_user(conformance::new_user("alice")));
   const auto team = create_team(*store, alice);
@@ -444,7 +444,8 @@ TEST_F(MongoStoreTest, ASendInAUnitCostsFourOperationsAndTheNextOneTwo) {
     EXPECT_EQ(expect_ok(store->members(team.id)).size(), 1U);
   };
 
-  // The process's first look at the conversation also checks its counters against its messages.
+  // The process's first look at the conversation also checks its counters against its messages
+  // (reconcile_counters).
   expect_ok(store->begin());
   send("first");
   expect_ok(store->commit());
@@ -452,11 +453,12 @@ TEST_F(MongoStoreTest, ASendInAUnitCostsFourOperationsAndTheNextOneTwo) {
   expect_ok(store->begin());
   const auto before = operations_sent(*store);
   send("second");
-  EXPECT_EQ(operations_sent(*store) - before, 4U);  // two reads, the insert, the counters
+  // The conversation and the member list, then the counters, the insert, their findAndModify.
+  EXPECT_EQ(operations_sent(*store) - before, 5U);
   send("third");
-  EXPECT_EQ(operations_sent(*store) - before, 6U);  // the insert and the counters
+  EXPECT_EQ(operations_sent(*store) - before, 8U);  // the counters, the insert, the findAndModify
   expect_ok(store->commit());
-  EXPECT_EQ(operations_sent(*store) - before, 7U);  // the commit's durable write
+  EXPECT_EQ(operations_sent(*store) - before, 9U);  // the commit's durable write
   std::vector<std::int64_t> seqs;
   for (const auto& m : expect_ok(store->history(team.id, {}))) seqs.push_back(m.seq.value());
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2, 3}));
@@ -464,8 +466,8 @@ TEST_F(MongoStoreTest, ASendInAUnitCostsFourOperationsAndTheNextOneTwo) {
 
 // Two servers on one database, the first as the server opens it (its reads kept for one unit):
 // the second's message and member come between the first's reads and its send. The first's
-// counters are then behind, and its send must still take the next seq, with no gap; what it
-// read stays its view for the rest of the unit, and the next unit reads again.
+// cached counters are then behind, and its send must still take the next seq, with no gap; the
+// member list it read stays its view for the rest of the unit, and the next unit reads again.
 TEST_F(MongoStoreTest, TwoServersOnOneDatabaseTakeTheNextSeqFromStaleCounters) {
   auto first = make_caching_store(open(), kDefaultConversationCacheSize, CacheLifetime::unit);
   auto second = open();

@@ -16,9 +16,8 @@ enum class CacheLifetime {
   /// store).
   process,
   /// One unit of work, a batch of requests (begin() to commit() or rollback()); outside a unit
-  /// every read goes to the store. For a database several servers share (MongoDB): another
-  /// server's change is seen from the next batch on, as if this batch's reads had all been
-  /// made when it began.
+  /// every read goes to the store. For a database several servers share (MongoDB): what a batch
+  /// has read it keeps until it ends, and the next batch reads again.
   unit,
 };
 

@@ -184,10 +184,11 @@ class Store {
   /// Appends messages in the given order. Each gets the next seq and rev of its conversation,
   /// and the conversation's last_seq, last_rev and last_activity move with them.
   virtual Result<std::vector<Message>> append_messages(std::span<const NewMessage> messages) = 0;
-  /// Appends one message to a conversation whose last_seq and last_rev the caller knows to be
-  /// `last_seq` and `last_rev` (a cache in front of this store that sees every write to it), so
-  /// that the store need not read them. Otherwise the same as append_messages with this one
-  /// message. A store that has no use for the numbers keeps this default, which ignores them.
+  /// Appends one message to a conversation whose last_seq and last_rev the caller believes to be
+  /// `last_seq` and `last_rev` (a cache in front of this store), so that the store need not read
+  /// them. Otherwise the same as append_messages with this one message: numbers that are wrong
+  /// must still give the next seq and rev. A store that has no use for the numbers, or cannot
+  /// trust them (MongoDB, which other servers write), keeps this default, which ignores them.
   virtual Result<Message> append_message_after(const NewMessage& message, Seq last_seq,
                                                Rev last_rev) {
     (void)last_seq;
