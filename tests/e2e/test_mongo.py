@@ -41,14 +41,17 @@ MESSAGES_PER_CLIENT = 60
 WINDOW = 4  # requests in flight per client
 
 
+def start_two_servers(server_factory, mongo_server, database_dir):
+    """Servers "a" and "b" on one fresh database, one after the other (starting both at once is
+    a test of its own): the first creates the administrator, the second finds it."""
+    uri = mongo_server.fresh_uri(mongo_database_name(database_dir))
+    return server_factory(FAST, store=uri, name="a"), server_factory(FAST, store=uri, name="b")
+
+
 @async_test(timeout=280)
 async def test_two_servers_on_one_database_keep_seqs_unique_and_gap_free(
         server_factory, mongo_server, tmp_path):
-    uri = mongo_server.fresh_uri(mongo_database_name(tmp_path / "shared"))
-    # One after the other (starting both at once is the next test): the first creates the
-    # administrator, the second finds it.
-    a = server_factory(FAST, store=uri, name="a")
-    b = server_factory(FAST, store=uri, name="b")
+    a, b = start_two_servers(server_factory, mongo_server, tmp_path / "shared")
     assert any(FIRST_START in line for line in a.stdout_lines), a.stdout_lines
     assert not any(FIRST_START in line for line in b.stdout_lines), \
         f"the second server created another administrator: {b.stdout_lines}"
@@ -121,6 +124,38 @@ async def test_two_servers_on_one_database_keep_seqs_unique_and_gap_free(
     nxt = await clients[0].send_msg(conv, "after the race", "tw-after-a")
     assert nxt["message"]["seq"] == n + 2
     await close_all(*clients)
+
+
+@async_test(timeout=120)
+async def test_a_membership_change_through_one_server_applies_on_the_other_at_once(
+        server_factory, mongo_server, tmp_path):
+    # Each server keeps a conversation and its members for one batch of requests only: server b
+    # has just read the group (bob sent to it) when server a invites carol and later removes her.
+    a, b = start_two_servers(server_factory, mongo_server, tmp_path / "members")
+    admin = await login_admin(a)
+    for name in ("mem_alice", "mem_bob", "mem_carol"):
+        await create_user(admin, name)
+    await admin.close()
+    alice = await login(a, "mem_alice")
+    bob = await login(b, "mem_bob")
+    carol = await login(b, "mem_carol")
+    conv = (await alice.call("conv.create", kind="group", name="members", topic="",
+                             member_ids=[bob.user_id]))["conversation"]["id"]
+    await bob.send_msg(conv, "before carol", "mem-1")
+    await carol.expect_error("not_member", "msg.send", conversation_id=conv,
+                             client_msg_id="mem-2", text="not yet")
+
+    await alice.call("conv.invite", conversation_id=conv, user_ids=[carol.user_id])
+    sent = await carol.send_msg(conv, "invited through a, sent through b", "mem-3")
+    assert sent["message"]["seq"] == 2, sent
+    await bob.send_msg(conv, "carol is in", "mem-4")
+
+    await alice.call("conv.remove_member", conversation_id=conv, user_id=carol.user_id)
+    await carol.expect_error("not_member", "msg.send", conversation_id=conv,
+                             client_msg_id="mem-5", text="removed through a")
+    seqs = [m["seq"] for m in await bob.history_all(conv, page=100)]
+    assert seqs == [1, 2, 3], seqs
+    await close_all(alice, bob, carol)
 
 
 @pytest.mark.parametrize("attempt", range(3))
