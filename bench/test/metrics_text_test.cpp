@@ -24,6 +24,23 @@ std::optional<BucketCounts> message_seconds(const std::string& text) {
   return parse_histogram(text, "messenger_message_seconds");
 }
 
+/// The message histogram of two pages, and the quantiles of what it counted between them.
+struct Between {
+  std::optional<BucketCounts> before;
+  std::optional<BucketCounts> after;
+
+  [[nodiscard]] bool parsed() const { return before && after; }
+  [[nodiscard]] double quantile(double q) const {
+    const auto value = quantile_between(*before, *after, q);
+    EXPECT_TRUE(value.has_value()) << "no quantile " << q;
+    return value.value_or(-1);
+  }
+};
+
+Between between(const std::string& before, const std::string& after) {
+  return {message_seconds(before), message_seconds(after)};
+}
+
 TEST(MetricsText, ReadsOneHistogramsBucketsAndNoOther) {
   const auto buckets = message_seconds(page(1, 2, 3, 4));
   ASSERT_TRUE(buckets.has_value());
@@ -36,15 +53,14 @@ TEST(MetricsText, ReadsOneHistogramsBucketsAndNoOther) {
 }
 
 TEST(MetricsText, QuantilesCountOnlyWhatHappenedBetweenTheSamples) {
-  const auto before = message_seconds(page(100, 100, 100, 100));
-  // Then 100 observations: 50 under 1 ms, 40 in (1, 2] ms, 9 in (2, 5] ms, 1 above.
-  const auto after = message_seconds(page(150, 190, 199, 200));
-  ASSERT_TRUE(before && after);
-  EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.25), 0.0005);
-  EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.5), 0.001);
-  EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.7), 0.0015);
-  EXPECT_NEAR(*quantile_between(*before, *after, 0.99), 0.005, 1e-12);
-  EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.999), 0.005);  // in +Inf
+  // After 100 observations: 50 under 1 ms, 40 in (1, 2] ms, 9 in (2, 5] ms, 1 above.
+  const auto window = between(page(100, 100, 100, 100), page(150, 190, 199, 200));
+  ASSERT_TRUE(window.parsed());
+  EXPECT_DOUBLE_EQ(window.quantile(0.25), 0.0005);
+  EXPECT_DOUBLE_EQ(window.quantile(0.5), 0.001);
+  EXPECT_DOUBLE_EQ(window.quantile(0.7), 0.0015);
+  EXPECT_NEAR(window.quantile(0.99), 0.005, 1e-12);
+  EXPECT_DOUBLE_EQ(window.quantile(0.999), 0.005);  // in +Inf
 }
 
 TEST(MetricsText, NoQuantileWithoutObservationsOrAcrossARestart) {
@@ -65,12 +81,11 @@ TEST(MetricsText, NoQuantileAcrossDifferentBoundsNorFromAPageWithoutInf) {
 }
 
 TEST(MetricsText, AQuantileOnTheEdgeOfAnEmptyBucketIsThatEdge) {
-  const auto before = message_seconds(page(0, 0, 0, 0));
   // 10 under 1 ms, none in (1, 2] ms, 10 in (2, 5] ms.
-  const auto after = message_seconds(page(10, 10, 20, 20));
-  ASSERT_TRUE(before && after);
-  EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.5), 0.001);
-  EXPECT_DOUBLE_EQ(*quantile_between(*before, *after, 0.75), 0.0035);
+  const auto window = between(page(0, 0, 0, 0), page(10, 10, 20, 20));
+  ASSERT_TRUE(window.parsed());
+  EXPECT_DOUBLE_EQ(window.quantile(0.5), 0.001);
+  EXPECT_DOUBLE_EQ(window.quantile(0.75), 0.0035);
 }
 
 }  // namespace
