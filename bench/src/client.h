@@ -101,7 +101,6 @@ class Client final : private WsHandler {
   [[nodiscard]] const std::string& token() const { return token_; }
   /// msg.send requests without a reply yet.
   [[nodiscard]] std::int64_t in_flight() const { return in_flight_; }
-  [[nodiscard]] std::size_t queued_frames() const { return connection_.queued(); }
 
   /// Request ids at or above this are msg.send; below, control requests.
   static constexpr std::int64_t kFirstSendId = std::int64_t{1} << 40;

@@ -2,12 +2,16 @@
 
 #include "ws_connection.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
-#include <deque>
-#include <vector>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+#include "ws_framing.h"
 
 namespace messenger::bench {
 namespace {
@@ -56,94 +60,187 @@ bool parse_ws_url(std::string_view url, Target& target, std::string& error) {
   return true;
 }
 
+/// One connection: Beast does the handshake, then the frames go through ws_framing.h straight
+/// on the socket. Reads take whatever the socket holds (often several frames) into one buffer
+/// and hand each text frame to the handler as a view into it; writes append masked frames to
+/// one string, written in one write when none is in flight.
 struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
-  Impl(asio::any_io_executor executor, WsHandler& h) : ws(std::move(executor)), handler(&h) {}
+  Impl(asio::any_io_executor executor, WsHandler& h)
+      : socket(std::move(executor)), handler(&h), mask_state(mask_seed(this)) {}
 
   void start_connect(const Target& target) {
     host = target.host;
     path = target.path;
     counted = true;
     live_connections.fetch_add(1, std::memory_order_relaxed);
-    ws.next_layer().async_connect(
+    socket.async_connect(
         target.endpoint,
         [self = shared_from_this()](boost::system::error_code ec) { self->on_connect(ec); });
   }
 
   void on_connect(boost::system::error_code ec) {
     if (ec) return finish("connect: " + ec.message());
-    ws.next_layer().set_option(tcp::no_delay(true), ec);
-    ws.auto_fragment(false);
-    // Frame masks from a fast generator instead of the default secure one: the mask only has to
-    // vary (RFC 6455 5.3) and the server is our own, while the secure generator cost the
-    // generator CPU on every frame it sends.
-    ws.secure_prng(false);
-    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+    socket.set_option(tcp::no_delay(true), ec);
+    handshake.emplace(socket);
+    handshake->set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
       request.set(beast::http::field::user_agent, "messenger-bench");
     }));
-    ws.async_handshake(host, path, [self = shared_from_this()](boost::system::error_code error) {
-      self->on_handshake(error);
-    });
+    handshake->async_handshake(host, path,
+                               [self = shared_from_this()](boost::system::error_code error) {
+                                 self->on_handshake(error);
+                               });
   }
 
   void on_handshake(boost::system::error_code ec) {
+    // The server speaks only after the client's hello, so Beast holds no bytes past the
+    // handshake's response: from here on the socket is read directly. Beast's stream goes once
+    // its operation has finished unwinding.
+    asio::post(socket.get_executor(), [self = shared_from_this()] { self->handshake.reset(); });
     if (ec) return finish("handshake: " + ec.message());
+    if (done) return;
     open = true;
+    in.resize(kReadBufferBytes);
     do_read();
     if (handler != nullptr) handler->on_open();
   }
 
   void do_read() {
-    ws.async_read(buffer, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      self->on_read(ec);
-    });
+    if (in_begin == in_end) in_begin = in_end = 0;
+    if (in_end == in.size()) make_room(in.size() + 1);
+    socket.async_read_some(
+        asio::buffer(in.data() + in_end, in.size() - in_end),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t bytes) {
+          self->on_read(ec, bytes);
+        });
   }
 
-  void on_read(boost::system::error_code ec) {
+  void on_read(boost::system::error_code ec, std::size_t bytes) {
     if (ec) {
-      if (ec == websocket::error::closed) {
-        if (close_sent) return finish("closed");
-        const auto& reason = ws.reason();
-        return finish("closed by the server: " + std::to_string(reason.code) +
-                      (reason.reason.empty() ? std::string() : " " + std::string(reason.reason)));
-      }
+      if (ec == asio::error::eof && close_sent) return finish("closed");
       return finish("read: " + ec.message());
     }
-    if (ws.got_text() && handler != nullptr) {
-      const auto data = buffer.cdata();
-      handler->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    in_end += bytes;
+    take_frames();
+    if (!done && !close_received) do_read();
+  }
+
+  /// Handles every whole frame in the buffer; leaves a partial one for the next read, with room
+  /// for all of it.
+  void take_frames() {
+    while (!done && !close_received) {
+      const std::string_view held(in.data() + in_begin, in_end - in_begin);
+      ws::FrameHeader header;
+      std::string error;
+      switch (ws::read_server_header(held, header, error)) {
+        case ws::HeaderStatus::incomplete:
+          return;
+        case ws::HeaderStatus::invalid:
+          return finish("protocol error: " + error);
+        case ws::HeaderStatus::complete:
+          break;
+      }
+      if (header.payload_bytes > kMaxMessageBytes - message.size()) {
+        return finish("a message of more than " + std::to_string(kMaxMessageBytes) +
+                      " bytes from the server");
+      }
+      const std::size_t size = header.header_bytes + header.payload_bytes;
+      if (held.size() < size) return make_room(size);
+      in_begin += size;
+      on_frame(header, held.substr(header.header_bytes, header.payload_bytes));
     }
-    buffer.consume(buffer.size());
-    if (!done) do_read();
+  }
+
+  /// Makes the buffer hold `size` bytes from the start of the unread ones.
+  void make_room(std::size_t size) {
+    if (in.size() - in_begin >= size) return;
+    std::memmove(in.data(), in.data() + in_begin, in_end - in_begin);
+    in_end -= in_begin;
+    in_begin = 0;
+    if (in.size() < size) in.resize(std::max(size, 2 * in.size()));
+  }
+
+  void on_frame(const ws::FrameHeader& header, std::string_view payload) {
+    switch (header.opcode) {
+      case ws::Opcode::text:
+      case ws::Opcode::binary:
+        if (in_message) return finish("protocol error: a new message inside a fragmented one");
+        if (header.fin) return deliver(header.opcode == ws::Opcode::text, payload);
+        in_message = true;
+        message_is_text = header.opcode == ws::Opcode::text;
+        message.assign(payload);
+        return;
+      case ws::Opcode::continuation:
+        if (!in_message) return finish("protocol error: a continuation outside a message");
+        message.append(payload);
+        if (header.fin) {
+          in_message = false;
+          deliver(message_is_text, message);
+          message.clear();
+        }
+        return;
+      case ws::Opcode::ping:
+        return queue_frame(ws::Opcode::pong, payload);
+      case ws::Opcode::pong:
+        return;
+      case ws::Opcode::close:
+        close_received = true;
+        if (close_sent) return finish("closed");
+        closed_reason = "closed by the server: " + ws::describe_close(payload);
+        // Answer with its status code, then end once the answer is written.
+        queue_frame(ws::Opcode::close, payload.substr(0, std::min<std::size_t>(payload.size(), 2)));
+        close_sent = true;
+        return;
+    }
+  }
+
+  void deliver(bool is_text, std::string_view payload) {
+    if (is_text && handler != nullptr) handler->on_text(payload);
+  }
+
+  void queue_frame(ws::Opcode opcode, std::string_view payload) {
+    ws::append_client_frame(out, opcode, payload, next_mask());
+    write_next();
   }
 
   void write_next() {
-    if (writing || queue.empty() || done) return;
+    if (writing || out.empty() || done) return;
     writing = true;
-    ws.async_write(asio::buffer(queue.front()),
-                   [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                     self->on_write(ec);
-                   });
+    in_flight.swap(out);
+    out.clear();
+    asio::async_write(socket, asio::buffer(in_flight),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        self->on_write(ec);
+                      });
   }
 
   void on_write(boost::system::error_code ec) {
     writing = false;
-    std::string written = std::move(queue.front());
-    queue.pop_front();
-    written.clear();
-    spare.push_back(std::move(written));
+    in_flight.clear();
     if (ec) return finish("write: " + ec.message());
-    if (closing && queue.empty()) return start_close();
+    if (close_received && out.empty()) return finish(closed_reason);
+    if (closing && out.empty()) return start_close();
     write_next();
   }
 
   void start_close() {
     if (close_sent || done || !open) return;
     close_sent = true;
-    ws.async_close(websocket::close_code::normal,
-                   [self = shared_from_this()](boost::system::error_code ec) {
-                     // The pending read ends with websocket::error::closed and reports it.
-                     if (ec) self->finish("close: " + ec.message());
-                   });
+    // The read still running ends with the server's close frame (or its end of stream).
+    queue_frame(ws::Opcode::close, ws::close_payload(kNormalClosure));
+  }
+
+  std::uint32_t next_mask() {
+    // xorshift32: the mask only has to vary (RFC 6455 5.3), and the server is our own.
+    mask_state ^= mask_state << 13U;
+    mask_state ^= mask_state >> 17U;
+    mask_state ^= mask_state << 5U;
+    return mask_state;
+  }
+
+  /// A different start per connection (its address, mixed), never zero: xorshift's fixed point.
+  static std::uint32_t mask_seed(const void* connection) {
+    const auto address = reinterpret_cast<std::uintptr_t>(connection);
+    return static_cast<std::uint32_t>((address >> 4U) * 2654435761U) | 1U;
   }
 
   void finish(std::string reason) {
@@ -152,21 +249,35 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
     open = false;
     if (counted) live_connections.fetch_sub(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
-    ws.next_layer().close(ignored);
+    socket.close(ignored);
     if (handler != nullptr) handler->on_closed(reason);
   }
 
-  websocket::stream<tcp::socket> ws;
+  static constexpr std::size_t kReadBufferBytes = 4096;
+  static constexpr std::size_t kMaxMessageBytes = std::size_t{64} << 20U;
+  static constexpr std::uint16_t kNormalClosure = 1000;
+
+  tcp::socket socket;
+  std::optional<websocket::stream<tcp::socket&>> handshake;  // until the handshake ends
   WsHandler* handler;
-  beast::flat_buffer buffer;
-  std::deque<std::string> queue;
-  std::vector<std::string> spare;
+  std::string in;  // bytes read; [in_begin, in_end) not yet handled
+  std::size_t in_begin = 0;
+  std::size_t in_end = 0;
+  std::string message;  // a fragmented message being put together
+  bool in_message = false;
+  bool message_is_text = false;
+  std::string out;        // frames for the next write
+  std::string in_flight;  // the write in progress
+  std::string spare;      // the last sent frame's text, handed out again by take_buffer
+  std::uint32_t mask_state;
   std::string host;
   std::string path;
+  std::string closed_reason;
   bool open = false;
   bool writing = false;
   bool closing = false;
   bool close_sent = false;
+  bool close_received = false;
   bool done = false;
   bool counted = false;
 };
@@ -185,27 +296,22 @@ void WsConnection::connect(const Target& target) {
 }
 
 std::string WsConnection::take_buffer() {
-  if (impl_->spare.empty()) return {};
-  std::string buffer = std::move(impl_->spare.back());
-  impl_->spare.pop_back();
+  std::string buffer = std::move(impl_->spare);
+  buffer.clear();
   return buffer;
 }
 
 void WsConnection::send(std::string frame) {
-  if (impl_->done || impl_->closing) return;
-  impl_->queue.push_back(std::move(frame));
-  impl_->write_next();
-}
-
-std::size_t WsConnection::queued() const {
-  return impl_->queue.size();
+  if (impl_->done || impl_->closing || impl_->close_sent) return;
+  impl_->queue_frame(ws::Opcode::text, frame);
+  impl_->spare = std::move(frame);
 }
 
 void WsConnection::close() {
   if (impl_->done || impl_->closing) return;
   impl_->closing = true;
   if (!impl_->open) return impl_->finish("closed before the handshake");
-  if (!impl_->writing) impl_->start_close();
+  if (!impl_->writing && impl_->out.empty()) impl_->start_close();
 }
 
 void WsConnection::abort() {

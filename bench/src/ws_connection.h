@@ -24,7 +24,7 @@ bool parse_ws_url(std::string_view url, Target& target, std::string& error);
 class WsHandler {
  public:
   virtual void on_open() = 0;
-  /// One text frame; the view is valid until the call returns.
+  /// One text message; the view is valid until the call returns.
   virtual void on_text(std::string_view frame) = 0;
   /// The connection is over (error, close frame or our own close); called at most once.
   virtual void on_closed(std::string_view reason) = 0;
@@ -33,10 +33,11 @@ class WsHandler {
   ~WsHandler() = default;
 };
 
-/// A client WebSocket connection (Beast) behind a plain interface, so that only
-/// ws_connection.cpp pays for compiling Beast. Every member function must be called on the
-/// connection's executor. At most one write is in flight; frames queue behind it in strings that
-/// are recycled, so a steady stream of sends allocates nothing.
+/// A client WebSocket connection behind a plain interface, so that only ws_connection.cpp pays
+/// for compiling Beast (which does the handshake; the frames go through ws_framing.h). Every
+/// member function must be called on the connection's executor. At most one write is in flight;
+/// frames sent meanwhile join the next one. Buffers are kept and reused, so a steady stream of
+/// sends and receipts allocates nothing.
 class WsConnection {
  public:
   WsConnection(asio::any_io_executor executor, WsHandler& handler);
@@ -51,9 +52,6 @@ class WsConnection {
   std::string take_buffer();
   /// Queues one text frame.
   void send(std::string frame);
-  /// Frames queued or being written.
-  [[nodiscard]] std::size_t queued() const;
-
   /// A normal close handshake once the queued frames are written.
   void close();
   /// Closes the socket now; pending operations end with an error.
