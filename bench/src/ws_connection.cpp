@@ -5,17 +5,19 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
-#include <optional>
+#include <memory>
+#include <span>
 
 #include "ws_framing.h"
 
 namespace messenger::bench {
 namespace {
 namespace beast = boost::beast;
+namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 
 std::atomic<std::size_t> live_connections{0};
@@ -60,11 +62,18 @@ bool parse_ws_url(std::string_view url, Target& target, std::string& error) {
   return true;
 }
 
-/// One connection: Beast does the handshake, then the frames go through ws_framing.h straight
-/// on the socket. Reads take whatever the socket holds (often several frames) into one buffer
-/// and hand each text frame to the handler as a view into it; writes append masked frames to
+/// One connection. The upgrade is Beast's HTTP on the socket; then frames go through
+/// ws_framing.h straight on the socket (bench/README.md, Design). Writes append masked frames to
 /// one string, written in one write when none is in flight.
 struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
+  /// The upgrade's request and response, dropped once it is done.
+  struct Upgrade {
+    websocket::detail::sec_ws_key_type key;
+    http::request<http::empty_body> request;
+    http::response<http::string_body> response;
+    beast::flat_buffer buffer;
+  };
+
   Impl(asio::any_io_executor executor, WsHandler& h)
       : socket(std::move(executor)), handler(&h), mask_state(mask_seed(this)) {}
 
@@ -79,122 +88,130 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
   }
 
   void on_connect(boost::system::error_code ec) {
+    if (done) return;
     if (ec) return finish("connect: " + ec.message());
     socket.set_option(tcp::no_delay(true), ec);
-    handshake.emplace(socket);
-    handshake->set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-      request.set(beast::http::field::user_agent, "messenger-bench");
-    }));
-    handshake->async_handshake(host, path,
-                               [self = shared_from_this()](boost::system::error_code error) {
-                                 self->on_handshake(error);
-                               });
+    upgrade = std::make_unique<Upgrade>();
+    // Beast's own key and accept functions (RFC 6455 4.1): the handshake is its code, only
+    // the bytes after it are read here.
+    websocket::detail::make_sec_ws_key(upgrade->key);
+    auto& request = upgrade->request;
+    request.method(http::verb::get);
+    request.target(path);
+    request.version(11);
+    request.set(http::field::host, host);
+    request.set(http::field::upgrade, "websocket");
+    request.set(http::field::connection, "Upgrade");
+    request.set(http::field::sec_websocket_key, upgrade->key);
+    request.set(http::field::sec_websocket_version, "13");
+    request.set(http::field::user_agent, "messenger-bench");
+    http::async_write(socket, request,
+                      [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                        self->on_request_written(error);
+                      });
   }
 
-  void on_handshake(boost::system::error_code ec) {
-    // The server speaks only after the client's hello, so Beast holds no bytes past the
-    // handshake's response: from here on the socket is read directly. Beast's stream goes once
-    // its operation has finished unwinding.
-    asio::post(socket.get_executor(), [self = shared_from_this()] { self->handshake.reset(); });
-    if (ec) return finish("handshake: " + ec.message());
+  void on_request_written(boost::system::error_code ec) {
     if (done) return;
+    if (ec) return finish("handshake: " + ec.message());
+    http::async_read(socket, upgrade->buffer, upgrade->response,
+                     [self = shared_from_this()](boost::system::error_code error, std::size_t) {
+                       self->on_response(error);
+                     });
+  }
+
+  void on_response(boost::system::error_code ec) {
+    if (done) return;
+    if (ec) return finish("handshake: " + ec.message());
+    if (std::string problem = upgrade_problem(); !problem.empty()) {
+      return finish("handshake: " + problem);
+    }
+    // What the server sent right after its response (a close, when it is shutting down) is
+    // the start of the frames.
+    const auto leftover = upgrade->buffer.cdata();
+    reader.append({static_cast<const char*>(leftover.data()), leftover.size()});
+    upgrade.reset();
     open = true;
-    in.resize(kReadBufferBytes);
-    do_read();
     if (handler != nullptr) handler->on_open();
+    take_frames();
+    if (!done) do_read();
+  }
+
+  /// Why the response does not accept the upgrade (RFC 6455 4.1), or empty.
+  std::string upgrade_problem() const {
+    const auto& response = upgrade->response;
+    if (response.result() != http::status::switching_protocols) {
+      return "the server answered " + std::to_string(response.result_int()) + " " +
+             std::string(response.reason());
+    }
+    if (!beast::iequals(response[http::field::upgrade], "websocket") ||
+        !http::token_list{response[http::field::connection]}.exists("upgrade")) {
+      return "the response does not upgrade to websocket";
+    }
+    websocket::detail::sec_ws_accept_type accept;
+    websocket::detail::make_sec_ws_accept(accept, upgrade->key);
+    if (response[http::field::sec_websocket_accept] != std::string_view(accept)) {
+      return "wrong Sec-WebSocket-Accept";
+    }
+    return {};
   }
 
   void do_read() {
-    if (in_begin == in_end) in_begin = in_end = 0;
-    if (in_end == in.size()) make_room(in.size() + 1);
+    const std::span<char> room = reader.room();
     socket.async_read_some(
-        asio::buffer(in.data() + in_end, in.size() - in_end),
+        asio::buffer(room.data(), room.size()),
         [self = shared_from_this()](boost::system::error_code ec, std::size_t bytes) {
           self->on_read(ec, bytes);
         });
   }
 
   void on_read(boost::system::error_code ec, std::size_t bytes) {
+    if (done) return;
     if (ec) {
+      // After the close handshake the server ends the TCP connection (RFC 6455 7.1.1).
+      if (ec == asio::error::eof && close_received) return finish(closed_reason);
       if (ec == asio::error::eof && close_sent) return finish("closed");
       return finish("read: " + ec.message());
     }
-    in_end += bytes;
+    reader.commit(bytes);
     take_frames();
-    if (!done && !close_received) do_read();
+    if (!done) do_read();
   }
 
-  /// Handles every whole frame in the buffer; leaves a partial one for the next read, with room
-  /// for all of it.
   void take_frames() {
-    while (!done && !close_received) {
-      const std::string_view held(in.data() + in_begin, in_end - in_begin);
-      ws::FrameHeader header;
-      std::string error;
-      switch (ws::read_server_header(held, header, error)) {
-        case ws::HeaderStatus::incomplete:
+    if (close_received) return reader.discard();  // nothing may follow a close frame
+    while (!done) {
+      ws::ReadEvent event = reader.next();
+      switch (event.kind) {
+        case ws::ReadKind::need_more:
           return;
-        case ws::HeaderStatus::invalid:
-          return finish("protocol error: " + error);
-        case ws::HeaderStatus::complete:
+        case ws::ReadKind::error:
+          return finish("protocol error: " + event.error);
+        case ws::ReadKind::message:
+          if (event.is_text && handler != nullptr) handler->on_text(event.payload);
           break;
+        case ws::ReadKind::ping:
+          if (!close_sent) queue_frame(ws::Opcode::pong, event.payload);
+          break;
+        case ws::ReadKind::pong:
+          break;
+        case ws::ReadKind::close:
+          return on_close_frame(event.payload);
       }
-      if (header.payload_bytes > kMaxMessageBytes - message.size()) {
-        return finish("a message of more than " + std::to_string(kMaxMessageBytes) +
-                      " bytes from the server");
-      }
-      const std::size_t size = header.header_bytes + header.payload_bytes;
-      if (held.size() < size) return make_room(size);
-      in_begin += size;
-      on_frame(header, held.substr(header.header_bytes, header.payload_bytes));
     }
   }
 
-  /// Makes the buffer hold `size` bytes from the start of the unread ones.
-  void make_room(std::size_t size) {
-    if (in.size() - in_begin >= size) return;
-    std::memmove(in.data(), in.data() + in_begin, in_end - in_begin);
-    in_end -= in_begin;
-    in_begin = 0;
-    if (in.size() < size) in.resize(std::max(size, 2 * in.size()));
-  }
-
-  void on_frame(const ws::FrameHeader& header, std::string_view payload) {
-    switch (header.opcode) {
-      case ws::Opcode::text:
-      case ws::Opcode::binary:
-        if (in_message) return finish("protocol error: a new message inside a fragmented one");
-        if (header.fin) return deliver(header.opcode == ws::Opcode::text, payload);
-        in_message = true;
-        message_is_text = header.opcode == ws::Opcode::text;
-        message.assign(payload);
-        return;
-      case ws::Opcode::continuation:
-        if (!in_message) return finish("protocol error: a continuation outside a message");
-        message.append(payload);
-        if (header.fin) {
-          in_message = false;
-          deliver(message_is_text, message);
-          message.clear();
-        }
-        return;
-      case ws::Opcode::ping:
-        return queue_frame(ws::Opcode::pong, payload);
-      case ws::Opcode::pong:
-        return;
-      case ws::Opcode::close:
-        close_received = true;
-        if (close_sent) return finish("closed");
-        closed_reason = "closed by the server: " + ws::describe_close(payload);
-        // Answer with its status code, then end once the answer is written.
-        queue_frame(ws::Opcode::close, payload.substr(0, std::min<std::size_t>(payload.size(), 2)));
-        close_sent = true;
-        return;
+  void on_close_frame(std::string_view payload) {
+    close_received = true;
+    reader.discard();
+    if (close_sent) {
+      closed_reason = "closed";  // the answer to ours
+      return;
     }
-  }
-
-  void deliver(bool is_text, std::string_view payload) {
-    if (is_text && handler != nullptr) handler->on_text(payload);
+    closed_reason = "closed by the server: " + ws::describe_close(payload);
+    // Answered with its status code; the server then ends the TCP connection.
+    close_sent = true;
+    queue_frame(ws::Opcode::close, payload.substr(0, std::min<std::size_t>(payload.size(), 2)));
   }
 
   void queue_frame(ws::Opcode opcode, std::string_view payload) {
@@ -216,16 +233,15 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
   void on_write(boost::system::error_code ec) {
     writing = false;
     in_flight.clear();
-    if (ec) return finish("write: " + ec.message());
-    if (close_received && out.empty()) return finish(closed_reason);
-    if (closing && out.empty()) return start_close();
+    if (ec) return finish(close_received ? closed_reason : "write: " + ec.message());
+    if (closing && out.empty() && !close_sent) return start_close();
     write_next();
   }
 
   void start_close() {
     if (close_sent || done || !open) return;
     close_sent = true;
-    // The read still running ends with the server's close frame (or its end of stream).
+    // The read still running ends with the server's close frame, then its end of stream.
     queue_frame(ws::Opcode::close, ws::close_payload(kNormalClosure));
   }
 
@@ -253,26 +269,19 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
     if (handler != nullptr) handler->on_closed(reason);
   }
 
-  static constexpr std::size_t kReadBufferBytes = 4096;
-  static constexpr std::size_t kMaxMessageBytes = std::size_t{64} << 20U;
   static constexpr std::uint16_t kNormalClosure = 1000;
 
   tcp::socket socket;
-  std::optional<websocket::stream<tcp::socket&>> handshake;  // until the handshake ends
+  std::unique_ptr<Upgrade> upgrade;  // while the upgrade runs
   WsHandler* handler;
-  std::string in;  // bytes read; [in_begin, in_end) not yet handled
-  std::size_t in_begin = 0;
-  std::size_t in_end = 0;
-  std::string message;  // a fragmented message being put together
-  bool in_message = false;
-  bool message_is_text = false;
+  ws::FrameReader reader;
   std::string out;        // frames for the next write
   std::string in_flight;  // the write in progress
   std::string spare;      // the last sent frame's text, handed out again by take_buffer
   std::uint32_t mask_state;
   std::string host;
   std::string path;
-  std::string closed_reason;
+  std::string closed_reason;  // once a close frame came
   bool open = false;
   bool writing = false;
   bool closing = false;

@@ -1,5 +1,6 @@
 #include "ws_framing.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -100,11 +101,12 @@ void append_client_frame(std::string& out, Opcode opcode, std::string_view paylo
   const std::size_t at = out.size();
   out.resize(at + size);
   char* masked = out.data() + at;
-  // Eight bytes at a time: the key repeats every four, so it repeats every eight too.
+  // Eight bytes at a time: the key's bytes twice over, in memory order, whatever the byte order.
+  std::array<char, 8> wide_bytes{};
+  std::memcpy(wide_bytes.data(), key.data(), key.size());
+  std::memcpy(wide_bytes.data() + key.size(), key.data(), key.size());
   std::uint64_t wide_key = 0;
-  for (std::size_t i = 0; i < sizeof wide_key; ++i) {
-    std::memcpy(reinterpret_cast<char*>(&wide_key) + i, &key[i % key.size()], 1);
-  }
+  std::memcpy(&wide_key, wide_bytes.data(), sizeof wide_key);
   std::size_t i = 0;
   for (; i + sizeof wide_key <= size; i += sizeof wide_key) {
     std::uint64_t chunk = 0;
@@ -113,6 +115,117 @@ void append_client_frame(std::string& out, Opcode opcode, std::string_view paylo
     std::memcpy(masked + i, &chunk, sizeof chunk);
   }
   for (; i < size; ++i) masked[i] = static_cast<char>(payload[i] ^ key[i % key.size()]);
+}
+
+std::span<char> FrameReader::room() {
+  if (in_.empty()) in_.resize(initial_bytes_);
+  if (begin_ == end_) begin_ = end_ = 0;
+  if (end_ == in_.size()) make_room(end_ - begin_ + 1);
+  return {in_.data() + end_, in_.size() - end_};
+}
+
+void FrameReader::commit(std::size_t bytes) {
+  end_ += bytes;
+}
+
+void FrameReader::append(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (in_.empty()) in_.resize(initial_bytes_);
+  make_room(end_ - begin_ + bytes.size());
+  std::memcpy(in_.data() + end_, bytes.data(), bytes.size());
+  end_ += bytes.size();
+}
+
+void FrameReader::discard() {
+  begin_ = end_ = 0;
+}
+
+void FrameReader::make_room(std::size_t size) {
+  if (in_.size() - begin_ >= size) return;
+  std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+  end_ -= begin_;
+  begin_ = 0;
+  if (in_.size() < size) in_.resize(std::max(size, 2 * in_.size()));
+}
+
+ReadEvent FrameReader::next() {
+  if (message_handed_out_) {
+    message_.clear();
+    message_handed_out_ = false;
+  }
+  for (;;) {
+    const std::string_view held(in_.data() + begin_, end_ - begin_);
+    FrameHeader header;
+    ReadEvent event;
+    switch (read_server_header(held, header, event.error)) {
+      case HeaderStatus::incomplete:
+        return event;
+      case HeaderStatus::invalid:
+        event.kind = ReadKind::error;
+        return event;
+      case HeaderStatus::complete:
+        break;
+    }
+    if (!header.is_control() && header.payload_bytes > max_message_bytes_ - message_.size()) {
+      event.kind = ReadKind::error;
+      event.error = "a message of more than " + std::to_string(max_message_bytes_) + " bytes";
+      return event;
+    }
+    const std::size_t size = header.header_bytes + header.payload_bytes;
+    if (held.size() < size) {
+      make_room(size);  // the next read can take the rest of the frame
+      return event;
+    }
+    begin_ += size;
+    event.payload = held.substr(header.header_bytes, header.payload_bytes);
+    switch (header.opcode) {
+      case Opcode::ping:
+        event.kind = ReadKind::ping;
+        return event;
+      case Opcode::pong:
+        event.kind = ReadKind::pong;
+        return event;
+      case Opcode::close:
+        event.kind = ReadKind::close;
+        if (event.payload.size() == 1) {
+          event.kind = ReadKind::error;
+          event.error = "a close frame with a one-byte payload";
+        }
+        return event;
+      case Opcode::text:
+      case Opcode::binary:
+        if (in_message_) {
+          event.kind = ReadKind::error;
+          event.error = "a new message inside a fragmented one";
+          return event;
+        }
+        if (header.fin) {
+          event.kind = ReadKind::message;
+          event.is_text = header.opcode == Opcode::text;
+          return event;
+        }
+        in_message_ = true;
+        message_is_text_ = header.opcode == Opcode::text;
+        message_.assign(event.payload);
+        break;
+      case Opcode::continuation:
+        if (!in_message_) {
+          event.kind = ReadKind::error;
+          event.error = "a continuation frame outside a message";
+          return event;
+        }
+        message_.append(event.payload);
+        if (header.fin) {
+          in_message_ = false;
+          message_handed_out_ = true;
+          event.kind = ReadKind::message;
+          event.is_text = message_is_text_;
+          event.payload = message_;
+          return event;
+        }
+        break;
+    }
+  }
 }
 
 std::string close_payload(std::uint16_t code, std::string_view reason) {

@@ -1,12 +1,12 @@
 #pragma once
 
 // WebSocket framing (RFC 6455 section 5) for the client side of the load generator, after the
-// handshake: reading the server's frames and writing masked frames of its own. Beast does the
-// handshake; it read and wrote every frame until this replaced it there, because its per-frame
-// operations cost the generator as much CPU per fan-out delivery as the server spent.
+// handshake: reading the server's frames and writing masked frames of its own (why not Beast's:
+// bench/README.md, Design).
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -42,6 +42,56 @@ HeaderStatus read_server_header(std::string_view bytes, FrameHeader& header, std
 /// Appends one client frame, FIN set, payload masked with `mask_key` (RFC 6455 5.3).
 void append_client_frame(std::string& out, Opcode opcode, std::string_view payload,
                          std::uint32_t mask_key);
+
+/// What FrameReader::next found.
+enum class ReadKind : std::uint8_t { need_more, message, ping, pong, close, error };
+
+struct ReadEvent {
+  ReadKind kind = ReadKind::need_more;
+  bool is_text = false;      // of a message
+  std::string_view payload;  // of a message or control frame; see FrameReader::next
+  std::string error;         // of an error
+};
+
+/// The bytes read from a server, taken apart into messages and control frames. A read goes into
+/// room() after the bytes not yet taken, so one read takes whatever the socket holds; a whole
+/// message in the buffer is handed out as a view into it, without a copy (fragments are joined
+/// in a string of their own). The buffer grows only to hold one frame whole.
+class FrameReader {
+ public:
+  explicit FrameReader(std::size_t initial_bytes = 4096,
+                       std::size_t max_message_bytes = std::size_t{16} << 20U)
+      : initial_bytes_(initial_bytes), max_message_bytes_(max_message_bytes) {}
+
+  /// Where the next read goes; never empty. Allocates the buffer on first use.
+  std::span<char> room();
+  /// `bytes` were read into room().
+  void commit(std::size_t bytes);
+  /// Bytes that arrived some other way (those read past the handshake's response).
+  void append(std::string_view bytes);
+  /// Drops everything not yet taken (after a close frame nothing more is read).
+  void discard();
+
+  /// The next message or control frame, or need_more. A payload stays valid until the next call
+  /// of next, room, append or discard. After an error the reader is not to be used again.
+  ReadEvent next();
+
+  [[nodiscard]] std::size_t capacity() const { return in_.size(); }
+
+ private:
+  /// Makes the buffer hold `size` bytes from the first one not yet taken.
+  void make_room(std::size_t size);
+
+  std::size_t initial_bytes_;
+  std::size_t max_message_bytes_;
+  std::string in_;  // [begin_, end_) read and not yet taken
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::string message_;  // a fragmented message being joined
+  bool in_message_ = false;
+  bool message_is_text_ = false;
+  bool message_handed_out_ = false;  // message_ was the last payload: cleared at the next call
+};
 
 /// The payload of a close frame: the status code (big-endian), then the reason.
 std::string close_payload(std::uint16_t code, std::string_view reason = {});

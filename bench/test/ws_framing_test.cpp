@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace messenger::bench::ws {
 namespace {
@@ -99,6 +102,139 @@ TEST(WsFraming, MasksClientFramesOfEveryLengthForm) {
       EXPECT_NE(frame.substr(header_bytes + 4), payload) << size;
     }
   }
+}
+
+std::string server_frame(Opcode opcode, bool fin, std::string_view payload) {
+  std::string out;
+  out.push_back(static_cast<char>((fin ? 0x80 : 0) | static_cast<unsigned>(opcode)));
+  if (payload.size() < 126) {
+    out.push_back(static_cast<char>(payload.size()));
+  } else {
+    out.push_back(126);
+    out.push_back(static_cast<char>(payload.size() >> 8U));
+    out.push_back(static_cast<char>(payload.size() & 0xFFU));
+  }
+  return out.append(payload);
+}
+
+/// Feeds `bytes` to the reader in reads of at most `chunk` bytes, as a socket would, and
+/// collects every message's text (control frames as "<ping:...>" and so on).
+std::vector<std::string> read_all(FrameReader& reader, std::string_view bytes, std::size_t chunk) {
+  std::vector<std::string> got;
+  while (!bytes.empty()) {
+    const std::span<char> room = reader.room();
+    const std::size_t size = std::min({chunk, room.size(), bytes.size()});
+    std::copy_n(bytes.data(), size, room.data());
+    reader.commit(size);
+    bytes.remove_prefix(size);
+    for (ReadEvent event = reader.next(); event.kind != ReadKind::need_more;
+         event = reader.next()) {
+      switch (event.kind) {
+        case ReadKind::message:
+          got.emplace_back(event.payload);
+          break;
+        case ReadKind::ping:
+          got.push_back("<ping:" + std::string(event.payload) + ">");
+          break;
+        case ReadKind::pong:
+          got.push_back("<pong>");
+          break;
+        case ReadKind::close:
+          got.push_back("<close:" + describe_close(event.payload) + ">");
+          break;
+        case ReadKind::error:
+          got.push_back("<error:" + event.error + ">");
+          return got;
+        case ReadKind::need_more:
+          break;
+      }
+    }
+  }
+  return got;
+}
+
+TEST(WsFrameReader, TakesFramesWhateverTheReadsCutThem) {
+  std::string stream;
+  std::vector<std::string> sent;
+  for (std::size_t i = 0; i < 200; ++i) {
+    std::string text(1 + (i * 37) % 300, static_cast<char>('a' + i % 26));
+    stream += server_frame(Opcode::text, true, text);
+    sent.push_back(std::move(text));
+  }
+  for (const std::size_t chunk : {1UL, 2UL, 3UL, 7UL, 100UL, 4096UL, 100000UL}) {
+    FrameReader reader(64);
+    EXPECT_EQ(read_all(reader, stream, chunk), sent) << "reads of " << chunk;
+  }
+}
+
+TEST(WsFrameReader, KeepsItsBufferWhileFramesFitInIt) {
+  // Small frames, and reads that fill the buffer: many reads end inside a frame's header, whose
+  // bytes must move to the buffer's start rather than make it grow.
+  std::string stream;
+  for (std::size_t i = 0; i < 2000; ++i) {
+    stream += server_frame(Opcode::text, true, std::string(1 + i % 40, 'x'));
+  }
+  FrameReader reader(64);
+  EXPECT_EQ(read_all(reader, stream, 100000).size(), 2000U);
+  EXPECT_EQ(reader.capacity(), 64U);
+}
+
+TEST(WsFrameReader, GrowsToHoldAFrameLargerThanItsBuffer) {
+  const std::string big(50'000, 'x');
+  FrameReader reader(64);
+  EXPECT_EQ(read_all(reader,
+                     server_frame(Opcode::text, true, "a") + server_frame(Opcode::text, true, big) +
+                         server_frame(Opcode::text, true, "b"),
+                     1000),
+            (std::vector<std::string>{"a", big, "b"}));
+  EXPECT_GE(reader.capacity(), big.size());
+}
+
+TEST(WsFrameReader, JoinsFragmentsAroundAControlFrame) {
+  FrameReader reader(64);
+  const std::string stream =
+      server_frame(Opcode::text, false, "hel") + server_frame(Opcode::ping, true, "p") +
+      server_frame(Opcode::continuation, false, "lo ") +
+      server_frame(Opcode::continuation, true, "world") + server_frame(Opcode::text, true, "next") +
+      server_frame(Opcode::pong, true, "") +
+      server_frame(Opcode::close, true, close_payload(1001, "bye"));
+  for (const std::size_t chunk : {1UL, 5UL, 1000UL}) {
+    EXPECT_EQ(
+        read_all(reader, stream, chunk),
+        (std::vector<std::string>{"<ping:p>", "hello world", "next", "<pong>", "<close:1001 bye>"}))
+        << chunk;
+  }
+}
+
+TEST(WsFrameReader, TakesBytesReadPastTheHandshake) {
+  FrameReader reader;
+  reader.append(server_frame(Opcode::close, true, close_payload(1001, "shutting down")));
+  const ReadEvent event = reader.next();
+  EXPECT_EQ(event.kind, ReadKind::close);
+  EXPECT_EQ(describe_close(event.payload), "1001 shutting down");
+  EXPECT_EQ(reader.next().kind, ReadKind::need_more);
+}
+
+TEST(WsFrameReader, ReportsWhatBreaksTheProtocol) {
+  const auto error_of = [](const std::string& stream) {
+    FrameReader reader(64, 1000);
+    const std::vector<std::string> got = read_all(reader, stream, 1000);
+    return got.empty() ? std::string() : got.back();
+  };
+  EXPECT_EQ(error_of(server_frame(Opcode::continuation, true, "x")),
+            "<error:a continuation frame outside a message>");
+  EXPECT_EQ(
+      error_of(server_frame(Opcode::text, false, "a") + server_frame(Opcode::text, true, "b")),
+      "<error:a new message inside a fragmented one>");
+  EXPECT_EQ(error_of(server_frame(Opcode::text, true, std::string(1001, 'x'))),
+            "<error:a message of more than 1000 bytes>");
+  EXPECT_EQ(error_of(server_frame(Opcode::text, false, std::string(600, 'x')) +
+                     server_frame(Opcode::continuation, true, std::string(600, 'x'))),
+            "<error:a message of more than 1000 bytes>");
+  EXPECT_EQ(error_of(server_frame(Opcode::close, true, "x")),
+            "<error:a close frame with a one-byte payload>");
+  EXPECT_EQ(error_of(bytes({0x81, 0x81, 0, 0, 0, 0, 'x'})),
+            "<error:a masked frame from the server>");
 }
 
 TEST(WsFraming, ClosePayloadRoundTrips) {
