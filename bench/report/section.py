@@ -193,8 +193,7 @@ def render(out, images, docs_dir, root):
         "",
         f"Each rate step: {env.get('warmup', '?')} s warm-up, {env.get('duration', '?')} s "
         f"measured, up to {env.get('drain', '?')} s drain; steps climb a 1-2-5 ladder from a "
-        f"start per server, at most {env.get('max_steps', '?')} (messenger-server on SQLite: one "
-        "more), and stop after the first "
+        f"start per server, at most {env.get('max_steps', '?')}, and stop after the first "
         "saturated one (any error, delivered < 90% of offered, delivery p99 > 1 s, or messages "
         "still missing after the drain). messenger-server runs its steps in one process on the "
         "same connections (`--rates`); the XMPP mode runs one process per rate (new logins and, "
