@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -168,8 +169,8 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
   void on_read(boost::system::error_code ec, std::size_t bytes) {
     if (done) return;
     if (ec) {
-      // After the close handshake the server ends the TCP connection (RFC 6455 7.1.1).
-      if (ec == asio::error::eof && close_received) return finish(closed_reason);
+      // After a close frame came, however the TCP connection then ends, the frame says why.
+      if (close_received) return finish(closed_reason);
       if (ec == asio::error::eof && close_sent) return finish("closed");
       return finish("read: " + ec.message());
     }
@@ -203,15 +204,29 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
 
   void on_close_frame(std::string_view payload) {
     close_received = true;
-    reader.discard();
     if (close_sent) {
       closed_reason = "closed";  // the answer to ours
-      return;
+    } else {
+      closed_reason = "closed by the server: " + ws::describe_close(payload);
+      // Answered with its status code; the server then ends the TCP connection.
+      close_sent = true;
+      queue_frame(ws::Opcode::close, payload.substr(0, std::min<std::size_t>(payload.size(), 2)));
     }
-    closed_reason = "closed by the server: " + ws::describe_close(payload);
-    // Answered with its status code; the server then ends the TCP connection.
-    close_sent = true;
-    queue_frame(ws::Opcode::close, payload.substr(0, std::min<std::size_t>(payload.size(), 2)));
+    reader.discard();
+    wait_for_end_of_stream();
+  }
+
+  /// RFC 6455 7.1.1 lets the client end the TCP connection itself when the server does not, "in
+  /// a reasonable time": without this, a server that never ends it would hold the run (setup
+  /// closes its clients with nothing to abort them).
+  void wait_for_end_of_stream() {
+    if (close_timer) return;
+    close_timer = std::make_unique<asio::steady_timer>(socket.get_executor(), kCloseTimeout);
+    close_timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;  // cancelled: the connection ended
+      self->finish(self->close_received ? self->closed_reason
+                                        : "closed (the server did not answer our close)");
+    });
   }
 
   void queue_frame(ws::Opcode opcode, std::string_view payload) {
@@ -243,6 +258,7 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
     close_sent = true;
     // The read still running ends with the server's close frame, then its end of stream.
     queue_frame(ws::Opcode::close, ws::close_payload(kNormalClosure));
+    wait_for_end_of_stream();
   }
 
   std::uint32_t next_mask() {
@@ -266,13 +282,16 @@ struct WsConnection::Impl : std::enable_shared_from_this<WsConnection::Impl> {
     if (counted) live_connections.fetch_sub(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
     socket.close(ignored);
+    if (close_timer) close_timer->cancel();
     if (handler != nullptr) handler->on_closed(reason);
   }
 
   static constexpr std::uint16_t kNormalClosure = 1000;
+  static constexpr std::chrono::seconds kCloseTimeout{5};
 
   tcp::socket socket;
-  std::unique_ptr<Upgrade> upgrade;  // while the upgrade runs
+  std::unique_ptr<Upgrade> upgrade;                 // while the upgrade runs
+  std::unique_ptr<asio::steady_timer> close_timer;  // from the first close frame on
   WsHandler* handler;
   ws::FrameReader reader;
   std::string out;        // frames for the next write

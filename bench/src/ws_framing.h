@@ -56,7 +56,8 @@ struct ReadEvent {
 /// The bytes read from a server, taken apart into messages and control frames. A read goes into
 /// room() after the bytes not yet taken, so one read takes whatever the socket holds; a whole
 /// message in the buffer is handed out as a view into it, without a copy (fragments are joined
-/// in a string of their own). The buffer grows only to hold one frame whole.
+/// in a string of their own). The buffer grows only when a frame does not fit in it, to at least
+/// twice its size, and never shrinks: 4 KiB per connection unless messages are larger.
 class FrameReader {
  public:
   explicit FrameReader(std::size_t initial_bytes = 4096,
