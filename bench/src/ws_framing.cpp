@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 namespace messenger::bench::ws {
 namespace {
@@ -34,6 +35,13 @@ std::uint64_t read_big_endian(std::string_view bytes, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i)
     value = (value << 8U) | static_cast<unsigned char>(bytes[i]);
   return value;
+}
+
+ReadEvent protocol_error(std::string error) {
+  ReadEvent event;
+  event.kind = ReadKind::error;
+  event.error = std::move(error);
+  return event;
 }
 
 void append_big_endian(std::string& out, std::uint64_t value, std::size_t count) {
@@ -156,27 +164,26 @@ ReadEvent FrameReader::next() {
   for (;;) {
     const std::string_view held(in_.data() + begin_, end_ - begin_);
     FrameHeader header;
-    ReadEvent event;
-    switch (read_server_header(held, header, event.error)) {
+    std::string error;
+    switch (read_server_header(held, header, error)) {
       case HeaderStatus::incomplete:
-        return event;
+        return {};
       case HeaderStatus::invalid:
-        event.kind = ReadKind::error;
-        return event;
+        return protocol_error(std::move(error));
       case HeaderStatus::complete:
         break;
     }
     if (!header.is_control() && header.payload_bytes > max_message_bytes_ - message_.size()) {
-      event.kind = ReadKind::error;
-      event.error = "a message of more than " + std::to_string(max_message_bytes_) + " bytes";
-      return event;
+      return protocol_error("a message of more than " + std::to_string(max_message_bytes_) +
+                            " bytes");
     }
     const std::size_t size = header.header_bytes + header.payload_bytes;
     if (held.size() < size) {
       make_room(size);  // the next read can take the rest of the frame
-      return event;
+      return {};
     }
     begin_ += size;
+    ReadEvent event;
     event.payload = held.substr(header.header_bytes, header.payload_bytes);
     switch (header.opcode) {
       case Opcode::ping:
@@ -186,19 +193,14 @@ ReadEvent FrameReader::next() {
         event.kind = ReadKind::pong;
         return event;
       case Opcode::close:
-        event.kind = ReadKind::close;
         if (event.payload.size() == 1) {
-          event.kind = ReadKind::error;
-          event.error = "a close frame with a one-byte payload";
+          return protocol_error("a close frame with a one-byte payload");
         }
+        event.kind = ReadKind::close;
         return event;
       case Opcode::text:
       case Opcode::binary:
-        if (in_message_) {
-          event.kind = ReadKind::error;
-          event.error = "a new message inside a fragmented one";
-          return event;
-        }
+        if (in_message_) return protocol_error("a new message inside a fragmented one");
         if (header.fin) {
           event.kind = ReadKind::message;
           event.is_text = header.opcode == Opcode::text;
@@ -209,11 +211,7 @@ ReadEvent FrameReader::next() {
         message_.assign(event.payload);
         break;
       case Opcode::continuation:
-        if (!in_message_) {
-          event.kind = ReadKind::error;
-          event.error = "a continuation frame outside a message";
-          return event;
-        }
+        if (!in_message_) return protocol_error("a continuation frame outside a message");
         message_.append(event.payload);
         if (header.fin) {
           in_message_ = false;
