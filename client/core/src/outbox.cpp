@@ -2,9 +2,9 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
-#include <QUuid>
 #include <utility>
 
+#include "client_msg_id.h"
 #include "session_core.h"
 
 namespace messenger::client::detail {
@@ -37,10 +37,10 @@ Outbox::Outbox(SessionCore& core) : core_(core) {
 QString Outbox::add(core::ConversationId id, const QString& text) {
   if (!core_.cache || text.isEmpty()) return {};
   OutboxEntry entry;
-  entry.client_msg_id = QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
+  entry.created_at = QDateTime::currentMSecsSinceEpoch();
+  entry.client_msg_id = new_client_msg_id(entry.created_at, *QRandomGenerator::system());
   entry.conversation_id = id;
   entry.text = text.toStdString();
-  entry.created_at = QDateTime::currentMSecsSinceEpoch();
   // Durable first: once this returns, the message is sent some day, exactly once.
   if (auto stored = core_.cache->outbox_add(entry); !stored.ok()) {
     qCWarning(lcOutbox) << "cannot store an outgoing message:"
