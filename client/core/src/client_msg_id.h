@@ -8,10 +8,11 @@ namespace messenger::client::detail {
 
 /// A new id for a message the user sends (its `client_msg_id`, which the server deduplicates
 /// retries by): a UUID version 7 (RFC 9562), the time `unix_ms` in its first 48 bits, then 74
-/// random bits. Ids made later sort after earlier ones, so the server files each of this user's
-/// new messages at the end of the user's part of its deduplication index; random ids (version 4)
-/// land anywhere in it, and a server with a long history then writes and caches more of it
-/// (docs/benchmarks.md, stop 18).
+/// random bits. Ids of later milliseconds sort after earlier ones (within one millisecond, or
+/// after the clock steps back, in no particular order; nothing relies on the order). So the
+/// server files each of this user's new messages at the end of the user's part of its
+/// deduplication index; random ids (version 4) land anywhere in it, and a server with a long
+/// history then writes and caches more of it (docs/benchmarks.md, stop 18).
 std::string new_client_msg_id(std::int64_t unix_ms, QRandomGenerator& random);
 
 }  // namespace messenger::client::detail

@@ -34,7 +34,7 @@ TEST(ClientMsgId, IsAVersion7UuidInLowercase) {
 
 TEST(ClientMsgId, StartsWithTheTimeInMilliseconds) {
   QRandomGenerator random(1);
-  // 2026-11-27 00:00:00 UTC = 1,764,201,600,000 ms = 0x019a_c29c_1400.
+  // 2025-11-27 00:00:00 UTC = 1,764,201,600,000 ms = 0x019a_c29c_1400.
   const std::string id = new_client_msg_id(1'764'201'600'000, random);
   EXPECT_EQ(id.substr(0, 13), "019ac29c-1400") << id;
   EXPECT_EQ(new_client_msg_id(0, random).substr(0, 13), "00000000-0000");
