@@ -85,13 +85,11 @@ bool is_duplicate_key(const core::Error& error) {
 // ---- Operations ----
 
 Operations::Operations(mongoc_client_t* client, const std::string& database,
-                       const mongoc_write_concern_t* write_concern, bool* unit_failed,
-                       std::atomic<std::uint64_t>* sent)
+                       const mongoc_write_concern_t* write_concern, bool* unit_failed)
     : client_(client),
       database_(database),
       write_concern_(write_concern),
-      unit_failed_(unit_failed),
-      sent_(sent) {}
+      unit_failed_(unit_failed) {}
 
 Error Operations::failed(const bson_error_t& error, std::string_view what) {
   auto out = to_error(error, what);
@@ -106,7 +104,6 @@ Status Operations::start(std::string_view what) const {
         Errc::unavailable,
         fmt::format("mongodb: {}: skipped, an earlier operation of this unit failed", what)};
   }
-  if (sent_ != nullptr) sent_->fetch_add(1, std::memory_order_relaxed);
   return core::Ok{};
 }
 
@@ -337,6 +334,14 @@ Result<Connection> Connection::create(const MongoOptions& options) {
                  fmt::format("cannot create a MongoDB client pool for {}", out.address_)};
   }
   mongoc_client_pool_set_error_api(out.pool_.get(), MONGOC_ERROR_API_VERSION_2);
+  // Counted where libmongoc sends them, so that a cursor's getMore counts as well as its find.
+  const ApmCallbacksPtr monitoring(mongoc_apm_callbacks_new());
+  mongoc_apm_set_command_started_cb(
+      monitoring.get(), [](const mongoc_apm_command_started_t* event) {
+        static_cast<std::atomic<std::uint64_t>*>(mongoc_apm_command_started_get_context(event))
+            ->fetch_add(1, std::memory_order_relaxed);
+      });
+  mongoc_client_pool_set_apm_callbacks(out.pool_.get(), monitoring.get(), out.commands_sent_.get());
   return out;
 }
 

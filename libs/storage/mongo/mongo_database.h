@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,11 +34,9 @@ enum class Returning { old_document, new_document };
 class Operations {
  public:
   /// `unit_failed`, when given, is the unit of work's flag: set by a failure other than a
-  /// duplicate key, and once set every further operation fails at once. `sent`, when given,
-  /// counts the operations sent to the server.
+  /// duplicate key, and once set every further operation fails at once.
   Operations(mongoc_client_t* client, const std::string& database,
-             const mongoc_write_concern_t* write_concern, bool* unit_failed = nullptr,
-             std::atomic<std::uint64_t>* sent = nullptr);
+             const mongoc_write_concern_t* write_concern, bool* unit_failed = nullptr);
 
   Status insert_one(std::string_view collection, const BsonDoc& document, std::string_view what);
   Result<std::vector<BsonDoc>> find(std::string_view collection, const BsonDoc& filter,
@@ -81,7 +80,6 @@ class Operations {
   const std::string& database_;
   const mongoc_write_concern_t* write_concern_;
   bool* unit_failed_;
-  std::atomic<std::uint64_t>* sent_;
 };
 
 /// True for a unique-index violation.
@@ -100,6 +98,11 @@ class Connection {
   [[nodiscard]] mongoc_client_pool_t* pool() const { return pool_.get(); }
   /// The configured (durable) write concern.
   [[nodiscard]] const mongoc_write_concern_t* durable() const { return durable_.get(); }
+  /// Every command the pool's clients have sent to the server, as libmongoc's command monitoring
+  /// reports them: each read (a cursor's getMore too), write and command.
+  [[nodiscard]] std::uint64_t commands_sent() const {
+    return commands_sent_->load(std::memory_order_relaxed);
+  }
 
  private:
   Connection() = default;
@@ -108,6 +111,10 @@ class Connection {
   std::string database_;
   std::string address_;
   UriPtr uri_;
+  // Before pool_, so that it outlives the pool's last commands (endSessions at its end). Held by
+  // pointer: the pool's monitoring keeps its address while the Connection moves.
+  std::unique_ptr<std::atomic<std::uint64_t>> commands_sent_ =
+      std::make_unique<std::atomic<std::uint64_t>>(0);
   PoolPtr pool_;
   WriteConcernPtr durable_;
 };

@@ -21,6 +21,8 @@ using UriPtr = std::unique_ptr<mongoc_uri_t, Deleter<mongoc_uri_destroy>>;
 using PoolPtr = std::unique_ptr<mongoc_client_pool_t, Deleter<mongoc_client_pool_destroy>>;
 using CollectionPtr = std::unique_ptr<mongoc_collection_t, Deleter<mongoc_collection_destroy>>;
 using CursorPtr = std::unique_ptr<mongoc_cursor_t, Deleter<mongoc_cursor_destroy>>;
+using ApmCallbacksPtr =
+    std::unique_ptr<mongoc_apm_callbacks_t, Deleter<mongoc_apm_callbacks_destroy>>;
 using WriteConcernPtr =
     std::unique_ptr<mongoc_write_concern_t, Deleter<mongoc_write_concern_destroy>>;
 using FindAndModifyOptsPtr =

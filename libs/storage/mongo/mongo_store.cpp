@@ -44,7 +44,7 @@ MongoStore::Session::Session(MongoStore& store)
            store.connection_.database(),
            // Inside a unit the commit makes the writes durable; alone, each write must be.
            store.in_unit() ? nullptr : store.connection_.durable(),
-           store.in_unit() ? &store.unit_failed_ : nullptr, &store.operations_) {}
+           store.in_unit() ? &store.unit_failed_ : nullptr) {}
 
 Status MongoStore::begin() {
   if (in_unit()) rollback();
@@ -61,8 +61,7 @@ Status MongoStore::commit() {
   if (unit_wrote_) {
     // One write at the configured concern: once the journal (or a majority) holds it, it holds
     // every earlier write of this unit too.
-    Operations ops(unit_client_->get(), connection_.database(), connection_.durable(), nullptr,
-                   &operations_);
+    Operations ops(unit_client_->get(), connection_.database(), connection_.durable());
     auto marked = ops.update_one(collections::meta, bson().str("_id", "commit"),
                                  bson().doc("$inc", bson().i64("commits", 1)), true,
                                  "commit the unit of work");
@@ -80,7 +79,7 @@ void MongoStore::rollback() {
   // server-selection timeout. What could not be undone stays (docs/storage.md says why that is
   // safe).
   bool undo_failed = false;
-  Operations ops(unit_client_->get(), connection_.database(), nullptr, &undo_failed, &operations_);
+  Operations ops(unit_client_->get(), connection_.database(), nullptr, &undo_failed);
   std::size_t undone = 0;
   for (auto it = undo_log_.rbegin(); it != undo_log_.rend() && !undo_failed; ++it) {
     undo(ops, *it);
@@ -101,8 +100,9 @@ void MongoStore::record(UndoStep step) {
 
 std::vector<StoreCounter> MongoStore::counters() const {
   return {{"messenger_mongodb_operations_total",
-           "Operations (reads, writes, commands) this server sent to MongoDB.",
-           operations_.load(std::memory_order_relaxed)}};
+           "Commands (reads and their getMore, writes, other commands) this server sent to "
+           "MongoDB.",
+           connection_.commands_sent()}};
 }
 
 void MongoStore::undo(Operations& ops, UndoStep& step) {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -166,8 +165,6 @@ class MongoStore final : public Store {
   bool unit_failed_ = false;  // an operation failed: the rest of the unit fails fast
   std::vector<UndoStep> undo_log_;
   std::unordered_set<std::int64_t> reconciled_;
-  /// Read by the metrics page on another thread.
-  std::atomic<std::uint64_t> operations_{0};
 };
 
 // ---- document mapping (mongo_documents.cpp) ----

@@ -464,6 +464,33 @@ TEST_F(MongoStoreTest, ASendInAUnitCostsFiveOperationsAndTheNextOneThree) {
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2, 3}));
 }
 
+// A read of more documents than the server's first batch (101) takes a getMore too, and the
+// counter counts both: it is what libmongoc sent, not what the store asked for.
+TEST_F(MongoStoreTest, AReadPastTheFirstBatchCountsItsGetMore) {
+  auto store = open();
+  const auto owner = expect_ok(store->create_user(conformance::new_user("owner")));
+  Conversation input;
+  input.kind = ConversationKind::group;
+  input.name = "everyone";
+  input.created_by = owner.id;
+  input.created_at = 1;
+  std::vector<Member> members{{owner.id, MemberRole::owner, Seq(), 1}};
+  for (int i = 0; i < 150; ++i) {
+    const auto user =
+        expect_ok(store->create_user(conformance::new_user("member" + std::to_string(i))));
+    members.push_back({user.id, MemberRole::member, Seq(), 1});
+  }
+  const auto everyone = expect_ok(store->create_conversation(input, members));
+
+  auto before = operations_sent(*store);
+  EXPECT_EQ(expect_ok(store->members(everyone.id)).size(), 151U);
+  EXPECT_EQ(operations_sent(*store) - before, 2U);  // find, then getMore for the last 50
+
+  before = operations_sent(*store);
+  EXPECT_TRUE(expect_ok(store->find_member(everyone.id, owner.id)).has_value());
+  EXPECT_EQ(operations_sent(*store) - before, 1U);
+}
+
 // Two servers on one database, the first as the server opens it (its reads kept for one unit):
 // the second's message and member come between the first's reads and its send. The first's
 // cached counters are then behind, and its send must still take the next seq, with no gap; the
