@@ -42,6 +42,7 @@ struct Options {
   std::int64_t report_every = 0;  // 0: the whole run only
   std::string client_ids = "random";
   std::string synchronous = "full";
+  int cache_mib = storage::SqliteOptions{}.cache_mib;
   std::string json_out;
 };
 
@@ -234,6 +235,7 @@ void write_json(const std::string& path, const Options& options, std::size_t con
   out["text_bytes"] = options.text_bytes;
   out["client_ids"] = options.client_ids;
   out["synchronous"] = options.synchronous;
+  out["cache_mib"] = options.cache_mib;
   out["report_every"] = options.report_every;
   out["slices"] = nlohmann::json::array();
   for (std::size_t k = 1; k < slices.size(); ++k) out["slices"].push_back(slices[k].json());
@@ -249,6 +251,7 @@ void bench_in(const std::filesystem::path& work, const Options& options,
   storage::SqliteOptions sqlite;
   sqlite.path = (work / "store-bench.db").string();
   sqlite.synchronous = options.synchronous;
+  sqlite.cache_mib = options.cache_mib;
   auto store =
       storage::make_caching_store(expect(storage::open_sqlite_store(sqlite), "open the database"),
                                   storage::kDefaultConversationCacheSize);
@@ -297,6 +300,10 @@ int main(int argc, char** argv) {
   app.add_option("--synchronous", options.synchronous, "full or normal, as the server's setting")
       ->capture_default_str()
       ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--cache-mib", options.cache_mib,
+                 "SQLite's page cache, as the server's sqlite_cache_mib setting")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65'536));
   app.add_option("--json", options.json_out, "also write the figures to this file as JSON");
   CLI11_PARSE(app, argc, argv);
 
