@@ -126,7 +126,6 @@ void append_client_frame(std::string& out, Opcode opcode, std::string_view paylo
 }
 
 std::span<char> FrameReader::room() {
-  if (in_.empty()) in_.resize(initial_bytes_);
   if (begin_ == end_) begin_ = end_ = 0;
   if (end_ == in_.size()) make_room(end_ - begin_ + 1);
   return {in_.data() + end_, in_.size() - end_};
@@ -138,7 +137,6 @@ void FrameReader::commit(std::size_t bytes) {
 
 void FrameReader::append(std::string_view bytes) {
   if (bytes.empty()) return;
-  if (in_.empty()) in_.resize(initial_bytes_);
   make_room(end_ - begin_ + bytes.size());
   std::memcpy(in_.data() + end_, bytes.data(), bytes.size());
   end_ += bytes.size();
@@ -153,7 +151,8 @@ void FrameReader::make_room(std::size_t size) {
   std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
   end_ -= begin_;
   begin_ = 0;
-  if (in_.size() < size) in_.resize(std::max(size, 2 * in_.size()));
+  // The first call allocates the buffer: initial_bytes_, or more for a larger first frame.
+  if (in_.size() < size) in_.resize(std::max({size, 2 * in_.size(), initial_bytes_}));
 }
 
 ReadEvent FrameReader::next() {
