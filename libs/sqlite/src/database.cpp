@@ -5,10 +5,10 @@
 namespace messenger::sqlite {
 
 core::Result<Database> open_database(const std::string& path, int busy_timeout_ms,
-                                     WalWrites wal_writes) {
-  std::unique_ptr<WalBatchingVfs> vfs;
-  if (wal_writes == WalWrites::batched) {
-    auto made = WalBatchingVfs::create();
+                                     WriteShaping shaping) {
+  std::unique_ptr<WriteShapingVfs> vfs;
+  if (shaping.batch_wal_writes || shaping.database_sync_step_bytes > 0) {
+    auto made = WriteShapingVfs::create(shaping);
     if (!made.ok()) return made.error();
     vfs = std::move(*made);
   }

@@ -31,10 +31,12 @@ core::Result<std::unique_ptr<Checkpointer>> Checkpointer::start(sqlite3* writer,
   if (name == nullptr || *name == '\0') {
     return make_error(Errc::unavailable, "sqlite: an in-memory database has no WAL to checkpoint");
   }
-  // Its own connection: a checkpoint holds the connection it runs on for its whole length. The
-  // default VFS, since it only reads the WAL. At synchronous = FULL, set here rather than left to
-  // the library's build, a checkpoint syncs the WAL before copying from it.
-  auto own = ::messenger::sqlite::open_database(name, 0);
+  // Its own connection: a checkpoint holds the connection it runs on for its whole length. Its
+  // WAL writes need no batching, since it only reads the WAL; its writes to the database file
+  // are synced in steps. At synchronous = FULL, set here rather than left to the library's
+  // build, a checkpoint syncs the WAL before copying from it.
+  auto own = ::messenger::sqlite::open_database(
+      name, 0, {.database_sync_step_bytes = limits.sync_step_bytes});
   if (!own.ok()) return own.error();
   MESSENGER_TRY(own->execute("PRAGMA synchronous = FULL", "set synchronous"));
   // A connection knows the file is in WAL mode only once it has read it; until then every

@@ -25,6 +25,10 @@ struct CheckpointLimits {
   /// WAL frames after which the writer checkpoints by itself, as SQLite would: the background
   /// thread is behind or failing, and the WAL must not grow without bound.
   int writer_frames = 40'000;
+  /// A background pass syncs the database file after every this many bytes it copies into it
+  /// (WriteShaping::database_sync_step_bytes), so that the WAL syncs of the writer's commits
+  /// never wait behind more than this much of a checkpoint's write-back. 0: once, at the end.
+  std::int64_t sync_step_bytes = 1 << 20;
 };
 
 /// Takes the WAL checkpoint off the writing connection's thread.

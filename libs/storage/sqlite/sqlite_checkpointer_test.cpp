@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::messenger::sqlite::Database;
 using ::messenger::sqlite::open_database;
-using ::messenger::sqlite::WalWrites;
+using ::messenger::sqlite::WriteShaping;
 
 constexpr int kPageSize = 4096;
 /// A WAL frame: its 24-byte header and one page.
@@ -29,7 +29,7 @@ class CheckpointerTest : public ::testing::Test {
   /// A writer set up as the store sets up its connection: WAL, synchronous = NORMAL, batched WAL
   /// writes, and a table of rows of about one page each.
   Database open_writer() {
-    auto db = open_database(path_, 1000, WalWrites::batched);
+    auto db = open_database(path_, 1000, WriteShaping{.batch_wal_writes = true});
     EXPECT_TRUE(db.ok());
     EXPECT_EQ(db->query_text("PRAGMA journal_mode = WAL", "wal").value(), "wal");
     EXPECT_TRUE(db->execute("PRAGMA synchronous = NORMAL", "sync").ok());

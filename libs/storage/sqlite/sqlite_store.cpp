@@ -116,7 +116,7 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
   MESSENGER_TRY(check_directory(options.path));
   // Batched WAL writes: one pwrite per commit instead of two per page (docs/storage.md).
   auto db = ::messenger::sqlite::open_database(options.path, options.busy_timeout_ms,
-                                               ::messenger::sqlite::WalWrites::batched);
+                                               {.batch_wal_writes = true});
   if (!db.ok()) return db.error();
   MESSENGER_TRY(check_version(*db, options.path));
   MESSENGER_TRY(configure(*db, options));

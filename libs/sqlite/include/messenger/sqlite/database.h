@@ -11,7 +11,7 @@
 #include "messenger/core/result.h"
 #include "messenger/sqlite/handles.h"
 #include "messenger/sqlite/statement.h"
-#include "messenger/sqlite/wal_batching_vfs.h"
+#include "messenger/sqlite/write_shaping_vfs.h"
 
 namespace messenger::sqlite {
 
@@ -21,7 +21,7 @@ class Database {
  public:
   /// `vfs`, when given, is the VFS the connection was opened with; it lives as long as the
   /// connection.
-  explicit Database(DatabaseHandle handle, std::unique_ptr<WalBatchingVfs> vfs = nullptr)
+  explicit Database(DatabaseHandle handle, std::unique_ptr<WriteShapingVfs> vfs = nullptr)
       : vfs_(std::move(vfs)), handle_(std::move(handle)) {}
 
   /// The cached statement for `sql`, ready to bind. `what` names the operation in errors.
@@ -48,21 +48,18 @@ class Database {
 
   // Destroyed in reverse order: the statements are finalized, then the connection closes, then
   // its VFS is unregistered.
-  std::unique_ptr<WalBatchingVfs> vfs_;
+  std::unique_ptr<WriteShapingVfs> vfs_;
   DatabaseHandle handle_;
   std::map<std::string, StatementHandle, std::less<>> cache_;
 };
 
-/// How a connection writes its WAL file: `direct` through SQLite's default VFS (two writes per
-/// frame), `batched` through a WalBatchingVfs of its own (one write per commit).
-enum class WalWrites { direct, batched };
-
 /// Opens (creating it if missing) a read-write connection for use from one thread at a time,
-/// with extended result codes and a busy timeout. Errc::unavailable names the path and SQLite's
-/// reason. Nothing is read from the file yet, so a file that is not a database opens fine and
-/// fails at its first statement.
+/// with extended result codes and a busy timeout, through a WriteShapingVfs of its own when
+/// `shaping` changes anything, else through SQLite's default VFS. Errc::unavailable names the path
+/// and SQLite's reason. Nothing is read from the file yet, so a file that is not a database opens
+/// fine and fails at its first statement.
 core::Result<Database> open_database(const std::string& path, int busy_timeout_ms,
-                                     WalWrites wal_writes = WalWrites::direct);
+                                     WriteShaping shaping = {});
 
 /// Makes a group of statements atomic whether or not the caller opened a transaction: on
 /// destruction without release(), everything since begin() is rolled back and an enclosing

@@ -1,4 +1,4 @@
-#include "messenger/sqlite/wal_batching_vfs.h"
+#include "messenger/sqlite/write_shaping_vfs.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -24,7 +24,7 @@ class TempDir {
   TempDir() {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = fs::temp_directory_path() /
-            (std::string("wal_batching_vfs_") + test->name() + "_" + std::to_string(::getpid()));
+            (std::string("write_shaping_vfs_") + test->name() + "_" + std::to_string(::getpid()));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -65,7 +65,7 @@ std::vector<unsigned char> frame_header(unsigned char page, unsigned commit_size
 class WalFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto made = WalBatchingVfs::create();
+    auto made = WriteShapingVfs::create({.batch_wal_writes = true});
     ASSERT_TRUE(made.ok()) << made.error().message;
     vfs_ = std::move(*made);
     db_path_ = dir_.file("test.db");
@@ -98,7 +98,7 @@ class WalFileTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<WalBatchingVfs> vfs_;
+  std::unique_ptr<WriteShapingVfs> vfs_;
   sqlite3_vfs* vfs_object_ = nullptr;
   std::string db_path_;
   std::string wal_path_;
@@ -215,7 +215,7 @@ TEST_P(WalBatchingDatabaseTest, EveryCommitIsSeenByAnotherConnectionAndAfterReop
   TempDir dir;
   const auto path = dir.file("db.sqlite");
   constexpr int kCommits = 300;
-  auto vfs = WalBatchingVfs::create();
+  auto vfs = WriteShapingVfs::create({.batch_wal_writes = true});
   ASSERT_TRUE(vfs.ok()) << vfs.error().message;
   std::uint64_t writes_before = 0;
   {
@@ -263,11 +263,11 @@ INSTANTIATE_TEST_SUITE_P(Synchronous, WalBatchingDatabaseTest,
                          ::testing::Values(std::string("full"), std::string("normal")),
                          synchronous_name);
 
-TEST(WalBatchingVfs, ADatabaseOpenedWithBatchedWritesKeepsItsVfsWhenMoved) {
+TEST(WriteShapingVfs, ADatabaseOpenedWithBatchedWritesKeepsItsVfsWhenMoved) {
   TempDir dir;
   const auto path = dir.file("moved.db");
   {
-    auto opened = open_database(path, 5000, WalWrites::batched);
+    auto opened = open_database(path, 5000, {.batch_wal_writes = true});
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     Database db = std::move(*opened);
     ASSERT_TRUE(db.query_text("PRAGMA journal_mode = WAL", "wal").ok());
@@ -277,12 +277,12 @@ TEST(WalBatchingVfs, ADatabaseOpenedWithBatchedWritesKeepsItsVfsWhenMoved) {
   EXPECT_EQ(count_rows(reopened), 2);
 }
 
-TEST(WalBatchingVfs, ALargeTransactionIsCommittedWhole) {
+TEST(WriteShapingVfs, ALargeTransactionIsCommittedWhole) {
   TempDir dir;
   const auto path = dir.file("large.db");
   for (const char* synchronous : {"full", "normal"}) {
     {
-      auto opened = open_database(path, 5000, WalWrites::batched);
+      auto opened = open_database(path, 5000, {.batch_wal_writes = true});
       ASSERT_TRUE(opened.ok()) << opened.error().message;
       ASSERT_TRUE(opened->query_text("PRAGMA journal_mode = WAL", "wal").ok());
       ASSERT_TRUE(
@@ -307,10 +307,52 @@ TEST(WalBatchingVfs, ALargeTransactionIsCommittedWhole) {
   EXPECT_EQ(count_rows(reopened), 4000);
 }
 
-TEST(WalBatchingVfs, EachObjectRegistersItsOwnVfsAndNoneIsTheDefault) {
+TEST(WriteShapingVfs, ACheckpointThroughPacedWritebackSyncsInStepsAndLosesNothing) {
+  TempDir dir;
+  const auto path = dir.file("paced.db");
+  constexpr std::int64_t kStep = 64 * 1024;
+  constexpr int kRows = 3000;
+  Database writer = open_wal(path, nullptr, "normal");
+  ASSERT_TRUE(writer.execute("PRAGMA wal_autocheckpoint = 0", "no automatic checkpoint").ok());
+  // About 1.3 MB of rows and index entries, all in the WAL: the checkpoint below copies them.
+  ASSERT_TRUE(
+      writer
+          .execute("CREATE TABLE t (body TEXT NOT NULL); CREATE INDEX t_body ON t (body);"
+                   " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                   " WHERE i < 3000) INSERT INTO t SELECT printf('%.200c%d', 'x', i) FROM n",
+                   "fill")
+          .ok());
+  auto vfs = WriteShapingVfs::create({.database_sync_step_bytes = kStep});
+  ASSERT_TRUE(vfs.ok()) << vfs.error().message;
+  {
+    // As the server's checkpointer does: a connection of its own, through the paced VFS, which
+    // reads the WAL index through the forwarded shared-memory methods.
+    Database checkpointer = open_wal(path, (*vfs)->name(), "full");
+    int log = 0;
+    int copied = 0;
+    ASSERT_EQ(sqlite3_wal_checkpoint_v2(checkpointer.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                        &log, &copied),
+              SQLITE_OK);
+    EXPECT_GT(log, 0);
+    EXPECT_EQ(copied, log);
+  }
+  const auto database_bytes = static_cast<std::int64_t>(fs::file_size(path));
+  EXPECT_GT(database_bytes, 1'000'000);
+  // One sync per step of the pages written, each of which is in the file by now.
+  EXPECT_GE(static_cast<std::int64_t>((*vfs)->step_syncs()), database_bytes / kStep - 1);
+  EXPECT_EQ((*vfs)->wal_writes(), 0U);
+  EXPECT_EQ(count_rows(writer), kRows);
+  Database reopened = open_wal(path, nullptr, "full");
+  EXPECT_EQ(count_rows(reopened), kRows);
+  auto check = reopened.query_text("PRAGMA integrity_check", "integrity check");
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, "ok");
+}
+
+TEST(WriteShapingVfs, EachObjectRegistersItsOwnVfsAndNoneIsTheDefault) {
   sqlite3_vfs* before = sqlite3_vfs_find(nullptr);
-  auto first = WalBatchingVfs::create();
-  auto second = WalBatchingVfs::create();
+  auto first = WriteShapingVfs::create({.batch_wal_writes = true});
+  auto second = WriteShapingVfs::create({.batch_wal_writes = true});
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_STRNE((*first)->name(), (*second)->name());
   EXPECT_EQ(sqlite3_vfs_find(nullptr), before);
