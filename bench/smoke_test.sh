@@ -5,7 +5,8 @@
 #   connect  50 password logins with --setup, the same by token through the `idle` alias, then
 #            3,000 logins with a 50 ms --connect-timeout that must end (exit 1) with an error
 #            summary instead of hanging
-#   chat     20 clients, two rate steps (--rates 40,80), 2 s each (low: ASan builds on busy CI)
+#   chat     20 clients, two rate steps (--rates 40,80), 2 s each (low: ASan builds on busy CI),
+#            with --latency-log, whose lines must match the deliveries the JSON counts
 #   fanout   a 30-member channel, 3 senders, 20 msg/s (580 deliveries/s), 2 s
 set -euo pipefail
 server=$1
@@ -61,7 +62,7 @@ case $scenario in
     ;;
   chat)
     out=$(timeout 60 "$bench" chat "${common[@]}" --check --setup --clients 20 --rates 40,80 \
-      "${short[@]}" --json "$work/chat.json")
+      "${short[@]}" --json "$work/chat.json" --latency-log "$work/latency.log")
     echo "$out"
     [[ $(grep -c '^step=[12]/2 chat clients=20 .* errors=0 ' <<<"$out") -eq 2 ]]
     grep -Eq ' delivered=[1-9][0-9]*/s .* p999=' <<<"$out"
@@ -71,6 +72,12 @@ case $scenario in
     grep -q '"step": 2' "$work/chat.json"
     grep -q '"send_lag"' "$work/chat.json"
     grep -q '"server_message"' "$work/chat.json"
+    # --latency-log: one line per delivery the JSON counts, in both steps, each with a latency.
+    logged=$(grep -vc '^#' "$work/latency.log")
+    counted=$(grep -o '"delivered_of_window": [0-9]*' "$work/chat.json" | awk '{n += $2} END {print n}')
+    [[ $logged -gt 0 && $logged -eq $counted ]]
+    [[ $(awk '!/^#/ && ($1 < 1 || $1 > 2 || $3 <= 0)' "$work/latency.log" | wc -l) -eq 0 ]]
+    [[ $(awk '!/^#/ {print $1}' "$work/latency.log" | sort -u | wc -l) -eq 2 ]]
     ;;
   fanout)
     line=$(timeout 60 "$bench" fanout "${common[@]}" --check --setup --members 30 --senders 3 \

@@ -90,6 +90,8 @@ void add_load(CLI::App& app, ChatOptions& load, std::string& rates) {
   app.add_option("--tick-us", load.tick_us, "open loop: pacing timer period")
       ->capture_default_str()
       ->check(CLI::Range(50, 100000));
+  app.add_option("--latency-log", load.latency_log,
+                 "write every measured delivery (step, send time, latency) to this file");
 }
 
 struct Run {
@@ -262,6 +264,10 @@ int main_impl(int argc, char** argv) {
   }
   if (run.setup) results["setup"] = run.setup->to_json();
   if (!run.common.json_file.empty() && !write_json_file(run.common.json_file, results)) return 1;
+  if (load != nullptr && !run.chat.latency_log.empty() &&
+      !write_latency_log(run.chat.latency_log, totals.deliveries)) {
+    return 1;
+  }
   if (results.contains("fatal")) return 1;
   if (run.common.check && !passed) {
     std::cerr << "messenger-bench: check failed: " << results.dump() << '\n';

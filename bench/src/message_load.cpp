@@ -239,6 +239,11 @@ void MessageLoad::on_delivery(Client& client, const FrameInfo& frame, std::int64
     Tally& tally = recorder.window(static_cast<std::size_t>(sent_in));
     tally.record(Latency::delivery, now - frame.sent_ns);
     tally.add(Stat::delivered_of_window);
+    if (!options_.latency_log.empty()) {
+      recorder.deliveries.push_back({.sent_ns = frame.sent_ns,
+                                     .received_ns = now,
+                                     .step = static_cast<std::uint32_t>(sent_in)});
+    }
   }
 }
 

@@ -47,6 +47,9 @@ struct ChatOptions {
   // Open loop: pacing timer period. 100 µs spreads the sends as independent people would; 1 ms
   // sent bursts that flattered the server's batching (docs/benchmarks.md, stop 14).
   std::int64_t tick_us = 100;
+  // --latency-log: every measured delivery's step, send time and latency, for the tail's time
+  // series (docs: bench/README.md).
+  std::string latency_log;
 };
 
 struct FanoutOptions {

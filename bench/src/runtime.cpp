@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -114,7 +115,11 @@ Totals Runtime::totals() const {
       totals.windows[w].merge(*recorder->windows[w]);
     }
     for (const auto& [code, count] : recorder->errors) totals.errors[code] += count;
+    totals.deliveries.insert(totals.deliveries.end(), recorder->deliveries.begin(),
+                             recorder->deliveries.end());
   }
+  std::sort(totals.deliveries.begin(), totals.deliveries.end(),
+            [](const Delivery& a, const Delivery& b) { return a.sent_ns < b.sent_ns; });
   return totals;
 }
 

@@ -64,12 +64,20 @@ struct Tally {
   }
 };
 
+/// One delivery of a message sent inside a step's measurement window (--latency-log).
+struct Delivery {
+  std::int64_t sent_ns;      // the scheduled send time (steady clock)
+  std::int64_t received_ns;  // when the receiver read it
+  std::uint32_t step;
+};
+
 /// What one IO thread measured: the whole run, plus one Tally per measurement window (a rate
 /// step), so that each step has its own latency histograms. Only its thread writes; counters
 /// may be read from any thread, histograms and errors only once the threads have stopped.
 struct alignas(64) Recorder : Tally {
   std::map<std::string, std::uint64_t, std::less<>> errors;
   std::vector<std::unique_ptr<Tally>> windows;  // sized by Runtime::add_windows
+  std::vector<Delivery> deliveries;             // only with --latency-log
 
   void error(std::string_view code);
   [[nodiscard]] Tally& window(std::size_t index) { return *windows[index]; }
@@ -96,6 +104,7 @@ struct Figures {
 struct Totals : Figures {
   std::map<std::string, std::uint64_t, std::less<>> errors;
   std::vector<Figures> windows;
+  std::vector<Delivery> deliveries;  // every thread's, in send order
 
   [[nodiscard]] std::uint64_t error_count() const;
 };

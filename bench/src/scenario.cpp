@@ -158,6 +158,21 @@ nlohmann::json errors_json(const Totals& totals) {
   return errors;
 }
 
+bool write_latency_log(const std::string& path, const std::vector<Delivery>& deliveries) {
+  std::ofstream out(path);
+  out << "# step sent_ns latency_ns: every delivery of a message sent in a measurement window, in\n"
+         "# send order; sent_ns is its scheduled send time on the generator's CLOCK_MONOTONIC\n";
+  for (const Delivery& d : deliveries) {
+    out << d.step + 1 << ' ' << d.sent_ns << ' ' << d.received_ns - d.sent_ns << '\n';
+  }
+  out.flush();
+  if (!out) {
+    std::cerr << "messenger-bench: cannot write " << path << '\n';
+    return false;
+  }
+  return true;
+}
+
 bool write_json_file(const std::string& path, const nlohmann::json& results) {
   std::ofstream out(path);
   out << results.dump(2) << '\n';

@@ -130,6 +130,10 @@ int run_xmpp(XmppCommand command, const CommonOptions& common, const ChatOptions
               << (error.empty() ? "" : ": " + error) << '\n';
     return 2;
   }
+  if (!chat.latency_log.empty()) {
+    std::cerr << "messenger-bench: --latency-log is not available with --protocol xmpp\n";
+    return 2;
+  }
   XmppRun run;
   run.command = command;
   run.common = common;
