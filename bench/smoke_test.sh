@@ -74,7 +74,9 @@ case $scenario in
     grep -q '"server_message"' "$work/chat.json"
     # --latency-log: one line per delivery the JSON counts, in both steps, each with a latency.
     logged=$(grep -vc '^#' "$work/latency.log")
-    counted=$(grep -o '"delivered_of_window": [0-9]*' "$work/chat.json" | awk '{n += $2} END {print n}')
+    counted=$(python3 -c 'import json, sys
+print(sum(s["counts"]["delivered_of_window"] for s in json.load(open(sys.argv[1]))["steps"]))' \
+      "$work/chat.json")
     [[ $logged -gt 0 && $logged -eq $counted ]]
     [[ $(awk '!/^#/ && ($1 < 1 || $1 > 2 || $3 <= 0)' "$work/latency.log" | wc -l) -eq 0 ]]
     [[ $(awk '!/^#/ {print $1}' "$work/latency.log" | sort -u | wc -l) -eq 2 ]]

@@ -1,8 +1,11 @@
 // messenger-bench: a load generator of many WebSocket clients in one process (see bench/README.md).
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -226,6 +229,16 @@ int main_impl(int argc, char** argv) {
               << "connections\n";
   }
 
+  // Opened now, so that a path that cannot be written fails before the run rather than after it.
+  std::ofstream latency_log;
+  if (!run.chat.latency_log.empty()) {
+    latency_log.open(run.chat.latency_log);
+    if (!latency_log) {
+      std::cerr << "messenger-bench: cannot write --latency-log " << run.chat.latency_log << ": "
+                << std::strerror(errno) << '\n';
+      return 2;
+    }
+  }
   Runtime runtime(run.common.threads);
   ChatScenario chat_scenario(runtime, run.common, run.chat);
   FanoutScenario fanout_scenario(runtime, run.common, run.chat, run.fanout);
@@ -264,8 +277,8 @@ int main_impl(int argc, char** argv) {
   }
   if (run.setup) results["setup"] = run.setup->to_json();
   if (!run.common.json_file.empty() && !write_json_file(run.common.json_file, results)) return 1;
-  if (load != nullptr && !run.chat.latency_log.empty() &&
-      !write_latency_log(run.chat.latency_log, totals.deliveries)) {
+  if (latency_log.is_open() &&
+      !write_latency_log(latency_log, run.chat.latency_log, runtime.take_deliveries())) {
     return 1;
   }
   if (results.contains("fatal")) return 1;

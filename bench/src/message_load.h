@@ -110,6 +110,8 @@ class MessageLoad : public ClientObserver {
   /// Whether both of the step's histogram fetches have ended; then moves their results into the
   /// step's server samples.
   static bool collect_metrics(Step& step);
+  /// Reserves each thread's --latency-log records for what the offered rates will deliver.
+  void reserve_latency_log();
   asio::awaitable<void> run_step(std::size_t index);
   void send(Peer& peer, std::int64_t sent_ns);
   asio::awaitable<void> pace(Step& step);

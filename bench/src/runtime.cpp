@@ -115,12 +115,26 @@ Totals Runtime::totals() const {
       totals.windows[w].merge(*recorder->windows[w]);
     }
     for (const auto& [code, count] : recorder->errors) totals.errors[code] += count;
-    totals.deliveries.insert(totals.deliveries.end(), recorder->deliveries.begin(),
-                             recorder->deliveries.end());
   }
-  std::sort(totals.deliveries.begin(), totals.deliveries.end(),
-            [](const Delivery& a, const Delivery& b) { return a.sent_ns < b.sent_ns; });
   return totals;
+}
+
+void Runtime::reserve_deliveries(std::size_t per_thread) {
+  for (auto& recorder : recorders_) recorder->deliveries.reserve(per_thread);
+}
+
+std::vector<Delivery> Runtime::take_deliveries() {
+  std::vector<Delivery> all = std::move(recorders_.front()->deliveries);
+  for (std::size_t i = 1; i < recorders_.size(); ++i) {
+    auto& more = recorders_[i]->deliveries;
+    all.insert(all.end(), more.begin(), more.end());
+    std::vector<Delivery>().swap(more);
+  }
+  // A fan-out message's deliveries share their send time: order them by arrival.
+  std::sort(all.begin(), all.end(), [](const Delivery& a, const Delivery& b) {
+    return a.sent_ns != b.sent_ns ? a.sent_ns < b.sent_ns : a.received_ns < b.received_ns;
+  });
+  return all;
 }
 
 namespace {

@@ -77,7 +77,7 @@ struct Delivery {
 struct alignas(64) Recorder : Tally {
   std::map<std::string, std::uint64_t, std::less<>> errors;
   std::vector<std::unique_ptr<Tally>> windows;  // sized by Runtime::add_windows
-  std::vector<Delivery> deliveries;             // only with --latency-log
+  std::vector<Delivery> deliveries;             // only with --latency-log; read after the run
 
   void error(std::string_view code);
   [[nodiscard]] Tally& window(std::size_t index) { return *windows[index]; }
@@ -104,7 +104,6 @@ struct Figures {
 struct Totals : Figures {
   std::map<std::string, std::uint64_t, std::less<>> errors;
   std::vector<Figures> windows;
-  std::vector<Delivery> deliveries;  // every thread's, in send order
 
   [[nodiscard]] std::uint64_t error_count() const;
 };
@@ -141,6 +140,11 @@ class Runtime {
   [[nodiscard]] Figures window_figures(std::size_t window) const;
   /// Everything merged (after run()).
   [[nodiscard]] Totals totals() const;
+  /// Gives every thread's recorder room for `per_thread` deliveries (--latency-log). Call it
+  /// before any handler can record one.
+  void reserve_deliveries(std::size_t per_thread);
+  /// Every thread's deliveries, moved out and in send order (after run()).
+  [[nodiscard]] std::vector<Delivery> take_deliveries();
 
   /// Keeps an object alive until the Runtime goes (e.g. clients still closing).
   void keep(std::shared_ptr<void> object) { kept_.push_back(std::move(object)); }

@@ -158,8 +158,8 @@ nlohmann::json errors_json(const Totals& totals) {
   return errors;
 }
 
-bool write_latency_log(const std::string& path, const std::vector<Delivery>& deliveries) {
-  std::ofstream out(path);
+bool write_latency_log(std::ostream& out, const std::string& path,
+                       const std::vector<Delivery>& deliveries) {
   out << "# step sent_ns latency_ns: every delivery of a message sent in a measurement window, in\n"
          "# send order; sent_ns is its scheduled send time on the generator's CLOCK_MONOTONIC\n";
   for (const Delivery& d : deliveries) {

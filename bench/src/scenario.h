@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -72,8 +73,9 @@ nlohmann::json errors_json(const Totals& totals);
 
 /// Writes `results` to `path`; false (with a message on stderr) on failure.
 bool write_json_file(const std::string& path, const nlohmann::json& results);
-/// Writes --latency-log: a comment header, then one line per delivery, "step sent_ns
-/// latency_ns". False, after saying why on stderr, if the file cannot be written.
-bool write_latency_log(const std::string& path, const std::vector<Delivery>& deliveries);
+/// Writes --latency-log to `out`, opened from `path`: a comment header, then one line per
+/// delivery, "step sent_ns latency_ns". False, after saying so on stderr, if a write failed.
+bool write_latency_log(std::ostream& out, const std::string& path,
+                       const std::vector<Delivery>& deliveries);
 
 }  // namespace messenger::bench

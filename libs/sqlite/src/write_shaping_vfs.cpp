@@ -310,8 +310,19 @@ constexpr sqlite3_io_methods kDatabaseMethods = {
     forward_unfetch,
 };
 
+/// Whether the default VFS's file `real` has every method that `ours` forwards to.
+bool forwards_to_all(const sqlite3_io_methods& ours, const sqlite3_io_methods& real) {
+  if (real.iVersion < ours.iVersion) return false;
+  if (ours.iVersion >= 2 && (real.xShmMap == nullptr || real.xShmLock == nullptr ||
+                             real.xShmBarrier == nullptr || real.xShmUnmap == nullptr)) {
+    return false;
+  }
+  return ours.iVersion < 3 || (real.xFetch != nullptr && real.xUnfetch != nullptr);
+}
+
 /// Opens the default VFS's file object behind a `File` built at `file`, and gives SQLite
-/// `methods` for it.
+/// `methods` for it; or, if the default VFS's file lacks a method those forward to, opens that
+/// file alone at `file`.
 template <typename File>
 int open_shaped(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags,
                 const sqlite3_io_methods& methods) {
@@ -321,12 +332,14 @@ int open_shaped(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flag
   shaped.real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kShapedFileBytes);
   shaped.real->pMethods = nullptr;
   shaped.vfs = &owner(vfs);
-  int rc = inner.xOpen(&inner, name, shaped.real, flags, out_flags);
-  if (shaped.real->pMethods != nullptr && shaped.real->pMethods->iVersion < methods.iVersion) {
-    // Our methods would forward to some the default VFS lacks (never so for the unix VFS).
+  const int rc = inner.xOpen(&inner, name, shaped.real, flags, out_flags);
+  if (shaped.real->pMethods != nullptr && !forwards_to_all(methods, *shaped.real->pMethods)) {
+    // Our methods would call some the default VFS's file lacks (never so for the unix VFS's
+    // default methods; its "unix-none" ones have no shared memory): the file goes unshaped.
     shaped.real->pMethods->xClose(shaped.real);
-    shaped.real->pMethods = nullptr;
-    rc = SQLITE_CANTOPEN;
+    self->~File();
+    file->pMethods = nullptr;
+    return inner.xOpen(&inner, name, file, flags, out_flags);
   }
   if (shaped.real->pMethods == nullptr) {
     // Nothing to close: SQLite calls xClose only on a file whose pMethods is set.

@@ -307,26 +307,34 @@ TEST(WriteShapingVfs, ALargeTransactionIsCommittedWhole) {
   EXPECT_EQ(count_rows(reopened), 4000);
 }
 
-TEST(WriteShapingVfs, ACheckpointThroughPacedWritebackSyncsInStepsAndLosesNothing) {
+/// A connection through the default VFS that wrote `rows` rows of ~200 bytes, indexed, with
+/// automatic checkpoints off: they are all in the WAL still.
+Database writer_with_rows_in_the_wal(const std::string& path, int rows) {
+  Database writer = open_wal(path, nullptr, "normal");
+  EXPECT_TRUE(writer.execute("PRAGMA wal_autocheckpoint = 0", "no automatic checkpoint").ok());
+  EXPECT_TRUE(writer
+                  .execute("CREATE TABLE t (body TEXT NOT NULL); CREATE INDEX t_body ON t (body);"
+                           " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                           " WHERE i < " +
+                               std::to_string(rows) +
+                               ") INSERT INTO t SELECT printf('%.200c%d', 'x', i) FROM n",
+                           "fill")
+                  .ok());
+  return writer;
+}
+
+TEST(WriteShapingVfs, ACheckpointSyncedInStepsSyncsEveryStepAndLosesNothing) {
   TempDir dir;
-  const auto path = dir.file("paced.db");
+  const auto path = dir.file("stepped.db");
   constexpr std::int64_t kStep = 64 * 1024;
   constexpr int kRows = 3000;
-  Database writer = open_wal(path, nullptr, "normal");
-  ASSERT_TRUE(writer.execute("PRAGMA wal_autocheckpoint = 0", "no automatic checkpoint").ok());
   // About 1.3 MB of rows and index entries, all in the WAL: the checkpoint below copies them.
-  ASSERT_TRUE(
-      writer
-          .execute("CREATE TABLE t (body TEXT NOT NULL); CREATE INDEX t_body ON t (body);"
-                   " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
-                   " WHERE i < 3000) INSERT INTO t SELECT printf('%.200c%d', 'x', i) FROM n",
-                   "fill")
-          .ok());
+  Database writer = writer_with_rows_in_the_wal(path, kRows);
   auto vfs = WriteShapingVfs::create({.database_sync_step_bytes = kStep});
   ASSERT_TRUE(vfs.ok()) << vfs.error().message;
   {
-    // As the server's checkpointer does: a connection of its own, through the paced VFS, which
-    // reads the WAL index through the forwarded shared-memory methods.
+    // As the server's checkpointer does: a connection of its own, through a VFS that syncs in
+    // steps, which reads the WAL index through the forwarded shared-memory methods.
     Database checkpointer = open_wal(path, (*vfs)->name(), "full");
     int log = 0;
     int copied = 0;
@@ -347,6 +355,76 @@ TEST(WriteShapingVfs, ACheckpointThroughPacedWritebackSyncsInStepsAndLosesNothin
   auto check = reopened.query_text("PRAGMA integrity_check", "integrity check");
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(*check, "ok");
+}
+
+/// The unix VFS under another name, whose main database files fail every sync, as a disk that
+/// lost a write-back does. Registered as the default while a WriteShapingVfs is made over it.
+class FailingDatabaseSyncVfs {
+ public:
+  FailingDatabaseSyncVfs() : unix_(sqlite3_vfs_find("unix")), vfs_(*unix_) {
+    vfs_.zName = "messenger-test-failing-database-sync";
+    vfs_.pNext = nullptr;
+    vfs_.pAppData = this;
+    vfs_.xOpen = open;
+  }
+  FailingDatabaseSyncVfs(const FailingDatabaseSyncVfs&) = delete;
+  FailingDatabaseSyncVfs& operator=(const FailingDatabaseSyncVfs&) = delete;
+
+  /// A WriteShapingVfs over this one; the default VFS is the same before and after.
+  core::Result<std::unique_ptr<WriteShapingVfs>> shaped(WriteShaping shaping) {
+    sqlite3_vfs* before = sqlite3_vfs_find(nullptr);
+    EXPECT_EQ(sqlite3_vfs_register(&vfs_, 1), SQLITE_OK);
+    auto made = WriteShapingVfs::create(shaping);
+    EXPECT_EQ(sqlite3_vfs_register(before, 1), SQLITE_OK);
+    return made;
+  }
+  ~FailingDatabaseSyncVfs() { sqlite3_vfs_unregister(&vfs_); }
+
+ private:
+  static int open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags,
+                  int* out_flags) {
+    auto& self = *static_cast<FailingDatabaseSyncVfs*>(vfs->pAppData);
+    const int rc = self.unix_->xOpen(self.unix_, name, file, flags, out_flags);
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) != 0) {
+      self.methods_ = *file->pMethods;
+      self.methods_.xSync = [](sqlite3_file*, int) { return SQLITE_IOERR_FSYNC; };
+      file->pMethods = &self.methods_;
+    }
+    return rc;
+  }
+
+  sqlite3_vfs* unix_;
+  sqlite3_vfs vfs_;
+  sqlite3_io_methods methods_{};
+};
+
+TEST(WriteShapingVfs, AFailedStepSyncFailsTheCheckpointWhichCopiesEverythingAgainLater) {
+  TempDir dir;
+  const auto path = dir.file("failing.db");
+  Database writer = writer_with_rows_in_the_wal(path, 1000);
+  FailingDatabaseSyncVfs failing;
+  auto vfs = failing.shaped({.database_sync_step_bytes = 16 * 1024});
+  ASSERT_TRUE(vfs.ok()) << vfs.error().message;
+  {
+    Database checkpointer = open_wal(path, (*vfs)->name(), "normal");
+    sqlite3_extended_result_codes(checkpointer.get(), 1);  // as open_database sets it
+    int log = 0;
+    int copied = 0;
+    EXPECT_EQ(sqlite3_wal_checkpoint_v2(checkpointer.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                        &log, &copied),
+              SQLITE_IOERR_FSYNC);
+  }
+  // The first step's sync failed, and the checkpoint with it: none of its pages count as copied,
+  // so a checkpoint that works copies the whole WAL.
+  EXPECT_EQ((*vfs)->step_syncs(), 1U);
+  int log = 0;
+  int copied = 0;
+  ASSERT_EQ(
+      sqlite3_wal_checkpoint_v2(writer.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied),
+      SQLITE_OK);
+  EXPECT_GT(log, 0);
+  EXPECT_EQ(copied, log);
+  EXPECT_EQ(count_rows(writer), 1000);
 }
 
 TEST(WriteShapingVfs, EachObjectRegistersItsOwnVfsAndNoneIsTheDefault) {

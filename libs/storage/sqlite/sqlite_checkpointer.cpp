@@ -152,6 +152,11 @@ std::optional<Checkpointer::Copied> Checkpointer::checkpoint(sqlite3* db, bool& 
     failing = false;
     return Copied{.wal_frames = log, .frames = copied};
   }
+  // A sync inside the checkpoint failed: the WAL's before the copy, a step of the background
+  // pass's write-back, or SQLite's own of the database. Linux reports a lost write-back once
+  // per file, so the lost pages may be ones an earlier checkpoint already counts as copied
+  // (SQLite syncs the database only when a checkpoint reaches the WAL's end).
+  if (rc == SQLITE_IOERR_FSYNC) stop_after_failed_sync(rc);
   // Busy: another checkpoint holds the WAL; the next commit retries. Any other failure is
   // retried as well, and logged once until a checkpoint succeeds again: the WAL only grows
   // meanwhile, and a disk that cannot be written fails the commits too, where the server
@@ -174,10 +179,14 @@ void Checkpointer::sync_database() {
     rc = SQLITE_IOERR_FSYNC;
   }
   if (rc == SQLITE_OK) return;
-  // The pages this pass copied count as copied and are never copied again, and Linux reports a
-  // lost write-back only once: carrying on could let the WAL restart over pages the disk never
-  // took. Stop, as after a failed sync of the WAL (exit status 74).
-  spdlog::critical("storage: cannot sync {} after a checkpoint: {}; stopping", path_,
+  // The pages this pass copied count as copied and are never copied again.
+  stop_after_failed_sync(rc);
+}
+
+void Checkpointer::stop_after_failed_sync(int rc) const {
+  // Linux reports a lost write-back only once: carrying on could let the WAL restart over pages
+  // the disk never took. Stop, as after a failed sync of the WAL (exit status 74).
+  spdlog::critical("storage: cannot sync {} during a checkpoint: {}; stopping", path_,
                    sqlite3_errstr(rc));
   spdlog::default_logger()->flush();
   std::_Exit(74);

@@ -27,7 +27,8 @@ struct CheckpointLimits {
   int writer_frames = 40'000;
   /// A background pass syncs the database file after every this many bytes it copies into it
   /// (WriteShaping::database_sync_step_bytes), so that the WAL syncs of the writer's commits
-  /// never wait behind more than this much of a checkpoint's write-back. 0: once, at the end.
+  /// wait behind at most this much of the pass's write-back. 0: once, at the end. The writer's
+  /// own copies (its finish, its fallback) are not stepped.
   std::int64_t sync_step_bytes = 1 << 20;
 };
 
@@ -89,6 +90,8 @@ class Checkpointer {
   void schedule_after(Copied copied);
   /// Syncs the database file; a failure ends the process (status 74).
   void sync_database();
+  /// Ends the process (status 74) after a failed sync of the WAL or the database file.
+  [[noreturn]] void stop_after_failed_sync(int rc) const;
   void run();
 
   sqlite3* writer_;

@@ -21,7 +21,8 @@ struct WriteShaping {
   /// before the next write goes on. A checkpoint copies thousands of pages into the database
   /// file and syncs it once at the end; on one disk that sync writes them all back in one burst,
   /// and every WAL sync issued meanwhile (each commit's durability) waits behind the burst.
-  /// Synced in steps, the burst is at most one step long.
+  /// Synced in steps, the burst is at most one step long. A failed step sync fails the write
+  /// that made the step (SQLITE_IOERR_FSYNC).
   std::int64_t database_sync_step_bytes = 0;
 };
 
@@ -38,8 +39,8 @@ struct WriteShaping {
 /// - a write that is not contiguous with the buffer, or a buffer past `kMaxBufferedBytes`.
 /// Between two syncs the order in which the OS writes pages back is unspecified anyway, so one
 /// write instead of many weakens no crash guarantee SQLite relies on. The extra syncs of a
-/// paced database file only make its pages durable earlier than SQLite asked for, which no
-/// crash guarantee depends on either: until SQLite's own sync, a checkpoint's pages are also in
+/// database file synced in steps only make its pages durable earlier than SQLite asked for, which
+/// no crash guarantee depends on either: until SQLite's own sync, a checkpoint's pages are also in
 /// the WAL.
 ///
 /// Each object registers its own VFS under a unique name (never as the default) for the
@@ -61,7 +62,7 @@ class WriteShapingVfs {
   /// Writes issued to WAL files so far (after batching, one per chunk), for tests and
   /// measurements.
   [[nodiscard]] std::uint64_t wal_writes() const { return wal_writes_; }
-  /// Syncs of database files made by pacing (not SQLite's own), for tests and measurements.
+  /// Step syncs of database files (not SQLite's own), for tests and measurements.
   [[nodiscard]] std::uint64_t step_syncs() const { return step_syncs_; }
 
   // The file methods' access to their VFS (not for callers).
