@@ -6,7 +6,8 @@
 #            3,000 logins with a 50 ms --connect-timeout that must end (exit 1) with an error
 #            summary instead of hanging
 #   chat     20 clients, two rate steps (--rates 40,80), 2 s each (low: ASan builds on busy CI),
-#            with --latency-log, whose lines must match the deliveries the JSON counts
+#            with --latency-log, whose lines must match the deliveries the JSON counts and which
+#            report/latency_slices.py must read
 #   fanout   a 30-member channel, 3 senders, 20 msg/s (580 deliveries/s), 2 s
 set -euo pipefail
 server=$1
@@ -80,6 +81,8 @@ print(sum(s["counts"]["delivered_of_window"] for s in json.load(open(sys.argv[1]
     [[ $logged -gt 0 && $logged -eq $counted ]]
     [[ $(awk '!/^#/ && ($1 < 1 || $1 > 2 || $3 <= 0)' "$work/latency.log" | wc -l) -eq 0 ]]
     [[ $(awk '!/^#/ {print $1}' "$work/latency.log" | sort -u | wc -l) -eq 2 ]]
+    slices=$(python3 "$here/report/latency_slices.py" "$work/latency.log" --slice-ms 500)
+    [[ $(grep -Ec '^step [12]: [1-9][0-9]* deliveries, p50 ' <<<"$slices") -eq 2 ]]
     ;;
   fanout)
     line=$(timeout 60 "$bench" fanout "${common[@]}" --check --setup --members 30 --senders 3 \
