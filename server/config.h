@@ -28,7 +28,7 @@ struct Settings {
   /// Upper bound of the embedded store's page cache, in MiB.
   int sqlite_cache_mib = 64;
   /// WAL pages after which the embedded store checkpoints, off the service thread.
-  int sqlite_checkpoint_pages = 10'000;
+  int sqlite_checkpoint_pages = 40'000;
   /// Conversations whose row and members the SQLite store keeps in memory.
   int conversation_cache_size = 100'000;
   /// Its `uri` is `store` when that names a MongoDB database once settings are complete.

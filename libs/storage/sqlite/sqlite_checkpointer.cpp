@@ -15,7 +15,7 @@ using core::Errc;
 using core::make_error;
 
 /// Background passes per request. Each copies what was committed during the one before: at
-/// 25,000 msg/s 10,000 frames take four or five passes to come down to finish_frames.
+/// 25,000 msg/s an interval's frames take four to ten passes to come down to finish_frames.
 constexpr int kMaxPassesPerRequest = 16;
 /// Passes in a row that leave no fewer frames than the one before: the commits outpace them.
 constexpr int kPassesThatProveSaturation = 3;

@@ -25,6 +25,10 @@ constexpr int kMinCheckpointPages = 16;
 constexpr int kMaxCheckpointPages = 65'536;
 /// The writer checkpoints by itself, and the -wal file is cut back to, this many intervals.
 constexpr int kWriterLimitIntervals = 4;
+/// At most this many frames are left for the writer to copy at the end of a round, inside its
+/// commit: ~1.5 ms at 25,000 msg/s, where 200 took ~2.1 ms. Not a share of the interval, or a
+/// longer interval makes every round's finish longer (docs/benchmarks.md, stop 19).
+constexpr int kMaxFinishFrames = 100;
 constexpr std::int64_t kPageBytes = 4096;  // SQLite's default page size, which the store keeps
 
 core::Status check_directory(const std::string& path) {
@@ -125,7 +129,7 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
   if (options.path != ":memory:") {
     auto started = sqlite::Checkpointer::start(
         db->get(), {.start_frames = options.checkpoint_pages,
-                    .finish_frames = std::max(1, options.checkpoint_pages / 50),
+                    .finish_frames = std::clamp(options.checkpoint_pages / 50, 1, kMaxFinishFrames),
                     .writer_frames = kWriterLimitIntervals * options.checkpoint_pages});
     if (started.ok()) {
       checkpointer = std::move(started.value());

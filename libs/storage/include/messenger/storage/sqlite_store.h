@@ -21,7 +21,7 @@ struct SqliteOptions {
   /// WAL pages (4 KiB) after which a checkpoint copies them into the database file, off the
   /// writing thread; the writer copies by itself at four times this (docs/storage.md,
   /// "Checkpoints off the service thread"). Smaller keeps the WAL smaller and costs speed.
-  int checkpoint_pages = 10'000;
+  int checkpoint_pages = 40'000;
 };
 
 /// Opens (creating and migrating as needed) the embedded store. Errc::unavailable with the
