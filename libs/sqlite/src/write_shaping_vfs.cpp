@@ -76,88 +76,20 @@ sqlite3_vfs& base(sqlite3_vfs* vfs) {
   return *owner(vfs).base();
 }
 
-// What a shaped file leaves to the default VFS's file object.
-int forward_read(sqlite3_file* file, void* data, int bytes, sqlite3_int64 offset) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xRead(&real, data, bytes, offset);
-}
+/// What a shaped file leaves to the default VFS's file object: `Forward<&sqlite3_io_methods::xM>`
+/// calls the default file's xM with the same arguments. Open only wraps a file whose default
+/// methods have every one a table forwards to (forwards_to_all).
+template <auto Method>
+struct Forward;
 
-int forward_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xTruncate(&real, size);
-}
-
-int forward_sync(sqlite3_file* file, int flags) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xSync(&real, flags);
-}
-
-int forward_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xFileSize(&real, size);
-}
-
-int forward_lock(sqlite3_file* file, int level) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xLock(&real, level);
-}
-
-int forward_unlock(sqlite3_file* file, int level) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xUnlock(&real, level);
-}
-
-int forward_check_reserved_lock(sqlite3_file* file, int* out) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xCheckReservedLock(&real, out);
-}
-
-int forward_file_control(sqlite3_file* file, int op, void* arg) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xFileControl(&real, op, arg);
-}
-
-int forward_sector_size(sqlite3_file* file) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xSectorSize(&real);
-}
-
-int forward_device_characteristics(sqlite3_file* file) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xDeviceCharacteristics(&real);
-}
-
-// A database file's shared memory (the WAL index) and memory mapping, from version 2 and 3 of
-// the methods. Open only wraps a file whose default methods have them.
-int forward_shm_map(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xShmMap(&real, region, size, extend, out);
-}
-
-int forward_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xShmLock(&real, offset, n, flags);
-}
-
-void forward_shm_barrier(sqlite3_file* file) {
-  sqlite3_file& real = real_of(file);
-  real.pMethods->xShmBarrier(&real);
-}
-
-int forward_shm_unmap(sqlite3_file* file, int delete_flag) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xShmUnmap(&real, delete_flag);
-}
-
-int forward_fetch(sqlite3_file* file, sqlite3_int64 offset, int bytes, void** out) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xFetch(&real, offset, bytes, out);
-}
-
-int forward_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
-  sqlite3_file& real = real_of(file);
-  return real.pMethods->xUnfetch(&real, offset, page);
-}
+template <typename Result, typename... Args,
+          Result (*sqlite3_io_methods::*Method)(sqlite3_file*, Args...)>
+struct Forward<Method> {
+  static Result call(sqlite3_file* file, Args... args) {
+    sqlite3_file& real = real_of(file);
+    return (real.pMethods->*Method)(&real, args...);
+  }
+};
 
 int flush(WalFile& file) {
   int rc = SQLITE_OK;
@@ -191,7 +123,7 @@ int wal_read(sqlite3_file* file, void* data, int bytes, sqlite3_int64 offset) {
   if (!self.buffer.empty() && offset < buffered_end && offset + bytes > self.offset) {
     if (const int rc = flush(self); rc != SQLITE_OK) return rc;
   }
-  return forward_read(file, data, bytes, offset);
+  return Forward<&sqlite3_io_methods::xRead>::call(file, data, bytes, offset);
 }
 
 int wal_write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset) {
@@ -224,19 +156,19 @@ int wal_write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 off
 int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
   WalFile& self = wal(file);
   if (const int rc = flush(self); rc != SQLITE_OK) return rc;
-  return forward_truncate(file, size);
+  return Forward<&sqlite3_io_methods::xTruncate>::call(file, size);
 }
 
 int wal_sync(sqlite3_file* file, int flags) {
   WalFile& self = wal(file);
   if (const int rc = flush(self); rc != SQLITE_OK) return rc;
-  return forward_sync(file, flags);
+  return Forward<&sqlite3_io_methods::xSync>::call(file, flags);
 }
 
 int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
   WalFile& self = wal(file);
   if (const int rc = flush(self); rc != SQLITE_OK) return rc;
-  return forward_file_size(file, size);
+  return Forward<&sqlite3_io_methods::xFileSize>::call(file, size);
 }
 
 // Version 1: SQLite maps shared memory and pages only through the database file, never the WAL.
@@ -248,12 +180,12 @@ constexpr sqlite3_io_methods kWalMethods = {
     wal_truncate,
     wal_sync,
     wal_file_size,
-    forward_lock,
-    forward_unlock,
-    forward_check_reserved_lock,
-    forward_file_control,
-    forward_sector_size,
-    forward_device_characteristics,
+    Forward<&sqlite3_io_methods::xLock>::call,
+    Forward<&sqlite3_io_methods::xUnlock>::call,
+    Forward<&sqlite3_io_methods::xCheckReservedLock>::call,
+    Forward<&sqlite3_io_methods::xFileControl>::call,
+    Forward<&sqlite3_io_methods::xSectorSize>::call,
+    Forward<&sqlite3_io_methods::xDeviceCharacteristics>::call,
     nullptr,
     nullptr,
     nullptr,
@@ -279,35 +211,36 @@ int database_write(sqlite3_file* file, const void* data, int bytes, sqlite3_int6
   self.unsynced_bytes = 0;
   vfs.count_step_sync();
   // A failed step fails this write, hence the checkpoint, which then does not count these pages
-  // as copied: they stay in the WAL, and the next checkpoint copies and syncs them again.
+  // as copied. The server's checkpointer stops at that error: the write-back Linux reports lost
+  // may be of pages an earlier checkpoint already counts as copied.
   return real.pMethods->xSync(&real, SQLITE_SYNC_NORMAL);
 }
 
 int database_sync(sqlite3_file* file, int flags) {
   database(file).unsynced_bytes = 0;
-  return forward_sync(file, flags);
+  return Forward<&sqlite3_io_methods::xSync>::call(file, flags);
 }
 
 constexpr sqlite3_io_methods kDatabaseMethods = {
     3,
     database_close,
-    forward_read,
+    Forward<&sqlite3_io_methods::xRead>::call,
     database_write,
-    forward_truncate,
+    Forward<&sqlite3_io_methods::xTruncate>::call,
     database_sync,
-    forward_file_size,
-    forward_lock,
-    forward_unlock,
-    forward_check_reserved_lock,
-    forward_file_control,
-    forward_sector_size,
-    forward_device_characteristics,
-    forward_shm_map,
-    forward_shm_lock,
-    forward_shm_barrier,
-    forward_shm_unmap,
-    forward_fetch,
-    forward_unfetch,
+    Forward<&sqlite3_io_methods::xFileSize>::call,
+    Forward<&sqlite3_io_methods::xLock>::call,
+    Forward<&sqlite3_io_methods::xUnlock>::call,
+    Forward<&sqlite3_io_methods::xCheckReservedLock>::call,
+    Forward<&sqlite3_io_methods::xFileControl>::call,
+    Forward<&sqlite3_io_methods::xSectorSize>::call,
+    Forward<&sqlite3_io_methods::xDeviceCharacteristics>::call,
+    Forward<&sqlite3_io_methods::xShmMap>::call,
+    Forward<&sqlite3_io_methods::xShmLock>::call,
+    Forward<&sqlite3_io_methods::xShmBarrier>::call,
+    Forward<&sqlite3_io_methods::xShmUnmap>::call,
+    Forward<&sqlite3_io_methods::xFetch>::call,
+    Forward<&sqlite3_io_methods::xUnfetch>::call,
 };
 
 /// Whether the default VFS's file `real` has every method that `ours` forwards to.
