@@ -25,11 +25,11 @@ Reply closed_reply(std::string message) {
 }  // namespace
 
 Client::Client(asio::any_io_executor executor, const Target& target, ParserKind parser,
-               std::string client_msg_prefix)
+               ClientMsgIds client_msg_ids)
     : executor_(executor),
       target_(target),
       parser_(parser),
-      client_msg_prefix_(std::move(client_msg_prefix)),
+      client_msg_ids_(client_msg_ids),
       connection_(std::move(executor), *this) {}
 
 Client::~Client() = default;
@@ -111,8 +111,7 @@ void Client::send_message(std::int64_t conversation_id, std::int64_t sent_ns,
   frame.append(R"(,"conversation_id":)");
   append_int(frame, conversation_id);
   frame.append(R"(,"client_msg_id":")");
-  frame.append(client_msg_prefix_);
-  append_int(frame, id - kFirstSendId);
+  client_msg_ids_.append_next(frame, unix_ms());
   frame.append(R"(","text":")");
   append_message_text(frame, sent_ns, text_size);
   frame.append(R"("})");

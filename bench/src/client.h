@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "asio.h"
+#include "client_msg_ids.h"
 #include "frame_parser.h"
 #include "ws_connection.h"
 
@@ -62,7 +63,7 @@ class ClientObserver {
 class Client final : private WsHandler {
  public:
   Client(asio::any_io_executor executor, const Target& target, ParserKind parser,
-         std::string client_msg_prefix);
+         ClientMsgIds client_msg_ids);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -115,7 +116,7 @@ class Client final : private WsHandler {
   asio::any_io_executor executor_;
   Target target_;
   ParserKind parser_;
-  std::string client_msg_prefix_;
+  ClientMsgIds client_msg_ids_;
   WsConnection connection_;
   ClientObserver* observer_ = nullptr;
   std::size_t tag_ = 0;

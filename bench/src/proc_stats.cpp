@@ -18,6 +18,12 @@ std::int64_t now_ns() {
       .count();
 }
 
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t self_cpu_ns() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

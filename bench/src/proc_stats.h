@@ -27,4 +27,7 @@ std::uint64_t raise_fd_limit(std::uint64_t wanted);
 /// Monotonic time in nanoseconds (steady clock); the clock every timestamp in bench uses.
 std::int64_t now_ns();
 
+/// Wall-clock time in milliseconds since the Unix epoch (only for the ids clients make).
+std::int64_t unix_ms();
+
 }  // namespace messenger::bench

@@ -25,14 +25,17 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
 
   ConnectReport report;
   report.attempted = count;
-  // client_msg_id must not repeat across runs on the same server (it would be deduplicated).
-  const auto nonce = std::chrono::system_clock::now().time_since_epoch().count();
+  // client_msg_id must not repeat across runs on the same server (it would be deduplicated):
+  // the ids start with the send time, and two generators started at once differ in the nonce.
+  const auto nonce = static_cast<std::uint16_t>(
+      std::chrono::system_clock::now().time_since_epoch().count() / 1000);
   peers.clear();
   peers.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     const Account& account = accounts[i % accounts.size()];
-    auto client = std::make_shared<Client>(runtime.client_executor(), options.target,
-                                           options.parser, fmt::format("{:x}-{}-", nonce, i));
+    auto client =
+        std::make_shared<Client>(runtime.client_executor(), options.target, options.parser,
+                                 ClientMsgIds(static_cast<std::uint32_t>(i), nonce));
     client->set_observer(observer);
     client->set_tag(i);
     runtime.keep(client);

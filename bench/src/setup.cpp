@@ -17,8 +17,8 @@ constexpr int kRateLimitRetries = 500;
 constexpr std::int64_t kRetryDelayNs = 20'000'000;
 
 std::shared_ptr<Client> make_client(Runtime& runtime, const CommonOptions& options) {
-  auto client =
-      std::make_shared<Client>(runtime.client_executor(), options.target, options.parser, "");
+  auto client = std::make_shared<Client>(runtime.client_executor(), options.target, options.parser,
+                                         ClientMsgIds(0, 0));
   runtime.keep(client);  // a closing connection outlives this coroutine
   return client;
 }

@@ -29,6 +29,7 @@ using conformance::expect_ok;
 using sqlite::testing::exec;
 using sqlite::testing::open_raw;
 using sqlite::testing::query_int;
+using sqlite::testing::query_text;
 using sqlite::testing::TempDir;
 
 /// One conversation's messages as the test wrote them: each seq's rev, and the counters.
@@ -373,6 +374,59 @@ TEST_F(SqliteMigrationTest, MarksThatGoBackInSeqTrustNoUnchangedMessage) {
   }
   history.last_rev = 56;
   expect_changes_match(*store, history);
+}
+
+// Version 4 files client ids first in the deduplication index (client_msg_id, sender_id): the
+// messages a file already holds keep deduplicating their retries, per sender, through it.
+TEST_F(SqliteMigrationTest, AVersionThreeFileDeduplicatesItsMessagesThroughTheReorderedIndex) {
+  History history(1);
+  {
+    auto db = create_version_one(1);
+    exec(db.get(),
+         "INSERT INTO users (id, username, password_hash, created_at) VALUES (2, 'bob', 'x', 0)");
+    for (int i = 0; i < 3; ++i) append_v1(db.get(), history);
+    save_counters_v1(db.get(), history);
+    apply_raw(db.get(), 2);
+    apply_raw(db.get(), 3);
+  }
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  {
+    auto raw = open_raw(db_path());
+    EXPECT_EQ(query_text(raw.get(),
+                         "SELECT group_concat(name, ',') FROM (SELECT name FROM"
+                         " pragma_index_info('messages_client_id_sender') ORDER BY seqno)"),
+              "client_msg_id,sender_id");
+    EXPECT_EQ(query_int(raw.get(),
+                        "SELECT count(*) FROM sqlite_schema"
+                        " WHERE name = 'messages_sender_client_id'"),
+              0);
+    // The lookup the service makes on a conflict: one row, a search of the new index.
+    const auto plan =
+        sqlite::testing::first_row(raw.get(),
+                                   "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE sender_id = 1"
+                                   " AND client_msg_id = 'c1-2'");
+    const auto* detail = sqlite3_column_text(plan.get(), 3);
+    ASSERT_NE(detail, nullptr);
+    EXPECT_NE(std::string(reinterpret_cast<const char*>(detail)).find("messages_client_id_sender"),
+              std::string::npos);
+  }
+  const NewMessage retry{ConversationId(1), UserId(1), "c1-2", "again", 5000};
+  EXPECT_EQ(conformance::code_of(store->append_messages({&retry, 1})), "conflict");
+  const auto found = expect_ok(store->find_message_by_client_id(UserId(1), "c1-2"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->seq, Seq(2));
+  // Another sender may use the same id.
+  const NewMessage from_bob{ConversationId(1), UserId(2), "c1-2", "mine", 5000};
+  const auto sent = expect_ok(store->append_messages({&from_bob, 1}));
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].seq, Seq(4));
+  expect_changes_match(*store, [&] {
+    History expected = history;
+    expected.last_seq = 4;
+    expected.rev_of_seq[4] = expected.last_rev = sent[0].rev.value();
+    return expected;
+  }());
 }
 
 }  // namespace
