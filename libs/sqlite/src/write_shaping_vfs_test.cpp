@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "messenger/sqlite/database.h"
+#include "messenger/sqlite/testing/failing_sync_vfs.h"
 
 namespace messenger::sqlite {
 namespace {
@@ -357,52 +358,11 @@ TEST(WriteShapingVfs, ACheckpointSyncedInStepsSyncsEveryStepAndLosesNothing) {
   EXPECT_EQ(*check, "ok");
 }
 
-/// The unix VFS under another name, whose main database files fail every sync, as a disk that
-/// lost a write-back does. Registered as the default while a WriteShapingVfs is made over it.
-class FailingDatabaseSyncVfs {
- public:
-  FailingDatabaseSyncVfs() : unix_(sqlite3_vfs_find("unix")), vfs_(*unix_) {
-    vfs_.zName = "messenger-test-failing-database-sync";
-    vfs_.pNext = nullptr;
-    vfs_.pAppData = this;
-    vfs_.xOpen = open;
-  }
-  FailingDatabaseSyncVfs(const FailingDatabaseSyncVfs&) = delete;
-  FailingDatabaseSyncVfs& operator=(const FailingDatabaseSyncVfs&) = delete;
-
-  /// A WriteShapingVfs over this one; the default VFS is the same before and after.
-  core::Result<std::unique_ptr<WriteShapingVfs>> shaped(WriteShaping shaping) {
-    sqlite3_vfs* before = sqlite3_vfs_find(nullptr);
-    EXPECT_EQ(sqlite3_vfs_register(&vfs_, 1), SQLITE_OK);
-    auto made = WriteShapingVfs::create(shaping);
-    EXPECT_EQ(sqlite3_vfs_register(before, 1), SQLITE_OK);
-    return made;
-  }
-  ~FailingDatabaseSyncVfs() { sqlite3_vfs_unregister(&vfs_); }
-
- private:
-  static int open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags,
-                  int* out_flags) {
-    auto& self = *static_cast<FailingDatabaseSyncVfs*>(vfs->pAppData);
-    const int rc = self.unix_->xOpen(self.unix_, name, file, flags, out_flags);
-    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) != 0) {
-      self.methods_ = *file->pMethods;
-      self.methods_.xSync = [](sqlite3_file*, int) { return SQLITE_IOERR_FSYNC; };
-      file->pMethods = &self.methods_;
-    }
-    return rc;
-  }
-
-  sqlite3_vfs* unix_;
-  sqlite3_vfs vfs_;
-  sqlite3_io_methods methods_{};
-};
-
 TEST(WriteShapingVfs, AFailedStepSyncFailsTheCheckpointWhichCopiesEverythingAgainLater) {
   TempDir dir;
   const auto path = dir.file("failing.db");
   Database writer = writer_with_rows_in_the_wal(path, 1000);
-  FailingDatabaseSyncVfs failing;
+  ::messenger::sqlite::testing::FailingDatabaseSyncVfs failing;
   auto vfs = failing.shaped({.database_sync_step_bytes = 16 * 1024});
   ASSERT_TRUE(vfs.ok()) << vfs.error().message;
   {

@@ -1,15 +1,19 @@
 #include "sqlite_checkpointer.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
 
 #include "messenger/sqlite/database.h"
+#include "messenger/sqlite/testing/failing_sync_vfs.h"
 #include "sqlite_test_support.h"
 
 namespace messenger::storage::sqlite {
@@ -179,6 +183,61 @@ TEST_F(CheckpointerTest, ADatabaseNotInWalModeIsRefused) {
   ASSERT_FALSE(checkpointer.ok());
   EXPECT_NE(checkpointer.error().message.find("not wal"), std::string::npos)
       << checkpointer.error().message;
+}
+
+// A failed sync inside a checkpoint may hide a write-back the disk lost (Linux reports it once
+// per file), and a WAL that restarts after it could overwrite the only good copy of those pages:
+// the process stops with status 74, as after a failed WAL sync (admin guide). The server logs to
+// stderr, and so does each test's child.
+class CheckpointerDeathTest : public CheckpointerTest {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+
+  /// Commits paced as in the tests above, up to 20,000; then the child exits with status 0,
+  /// which fails the test.
+  [[noreturn]] static void commit_until_stopped(Database& writer) {
+    for (int i = 0; i < 20'000; ++i) {
+      insert_row(writer);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    std::_Exit(0);
+  }
+};
+
+TEST_F(CheckpointerDeathTest, AFailedStepSyncOfABackgroundPassStopsTheProcessWithStatus74) {
+  EXPECT_EXIT(
+      {
+        spdlog::set_default_logger(spdlog::stderr_logger_mt("stderr"));
+        Database writer = open_writer();  // on the working disk
+        ::messenger::sqlite::testing::FailingDatabaseSyncVfs failing;
+        const auto scope = failing.as_default();  // the checkpointer's own connection gets it
+        auto checkpointer = Checkpointer::start(writer.get(), {.start_frames = 64,
+                                                               .finish_frames = 16,
+                                                               .writer_frames = 1'000'000'000,
+                                                               .sync_step_bytes = 16 * 1024});
+        if (!checkpointer.ok()) std::_Exit(1);
+        commit_until_stopped(writer);
+      },
+      ::testing::ExitedWithCode(74), "cannot sync .*test.db during a checkpoint");
+}
+
+TEST_F(CheckpointerDeathTest, AFailedSyncOfTheWritersOwnCheckpointStopsTheProcessWithStatus74) {
+  EXPECT_EXIT(
+      {
+        spdlog::set_default_logger(spdlog::stderr_logger_mt("stderr"));
+        open_writer();  // the file, in WAL mode, before its syncs fail
+        ::messenger::sqlite::testing::FailingDatabaseSyncVfs failing;
+        const auto scope = failing.as_default();
+        Database writer = open_writer();
+        // No background pass: the writer checkpoints the whole WAL by itself, and SQLite then
+        // syncs the database file.
+        auto checkpointer = Checkpointer::start(
+            writer.get(),
+            {.start_frames = 1'000'000'000, .finish_frames = 16, .writer_frames = 64});
+        if (!checkpointer.ok()) std::_Exit(1);
+        commit_until_stopped(writer);
+      },
+      ::testing::ExitedWithCode(74), "cannot sync .*test.db during a checkpoint");
 }
 
 }  // namespace
