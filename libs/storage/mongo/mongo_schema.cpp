@@ -42,12 +42,8 @@ std::vector<CollectionIndexes> index_specs() {
        {{"conversation_user_unique", {{"conversation_id", 1}, {"user_id", 1}}, true},
         {"user", {{"user_id", 1}, {"conversation_id", 1}}}}},  // my conversations
       {collections::messages,
-       {{"conversation_seq_unique",
-         {{"conversation_id", 1}, {"seq", 1}},
-         true},  // history
-                 // dedup; the client's id first, so that time-ordered ids (UUID version 7) from
-                 // every sender go to the index's end (schema version 2; docs/storage.md)
-        {"client_msg_id_sender_unique", {{"client_msg_id", 1}, {"sender_id", 1}}, true},
+       {{"conversation_seq_unique", {{"conversation_id", 1}, {"seq", 1}}, true},  // history
+        {"sender_client_msg_id_unique", {{"sender_id", 1}, {"client_msg_id", 1}}, true},
         {"conversation_rev_unique", {{"conversation_id", 1}, {"rev", 1}}, true}}},  // sync
   };
 }
@@ -83,29 +79,10 @@ struct Migration {
   std::function<Status(Operations&)> apply;
 };
 
-/// The deduplication index of schema version 1, keyed by sender first; ensure_indexes has
-/// built its successor (client id first) by the time this runs.
-constexpr std::string_view kSenderFirstIndex = "sender_client_msg_id_unique";
-
-Status drop_sender_first_index(Operations& ops) {
-  auto existing = ops.index_names(collections::messages);
-  if (!existing.ok()) return existing.error();
-  // A database made by this version never had it; asked to drop a missing index, MongoDB fails.
-  if (std::find(existing->begin(), existing->end(), kSenderFirstIndex) == existing->end()) {
-    return core::Ok{};
-  }
-  BsonDoc command;
-  command.str("dropIndexes", collections::messages).str("index", kSenderFirstIndex);
-  auto done = ops.command(command, "drop the sender-first deduplication index of messages");
-  if (!done.ok()) return done.error();
-  return core::Ok{};
-}
-
 /// Ordered; each runs once, when the database's version is below its own.
 std::vector<Migration> migrations() {
   return {
       {1, "initial document model", [](Operations&) -> Status { return core::Ok{}; }},
-      {2, "client id first in the deduplication index", drop_sender_first_index},
   };
 }
 

@@ -185,7 +185,7 @@ Message message_from(const BsonDoc& doc);
 std::string direct_key(UserId a, UserId b);
 
 // ---- schema (mongo_schema.cpp) ----
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 1;
 /// Creates collections and indexes, records the version; refuses a newer database.
 Status prepare_schema(Operations& ops, const std::string& address);
 

@@ -209,15 +209,6 @@ class RawDatabase {
     return bson_iter_as_int64(&iter);
   }
 
-  /// Runs a database command; a failure fails the test.
-  void command(const bson_t* command, std::string_view what) {
-    bson_error_t error;
-    if (!mongoc_database_write_command_with_opts(database_.get(), command, nullptr, nullptr,
-                                                 &error)) {
-      ADD_FAILURE() << what << ": " << error.message;
-    }
-  }
-
   /// Sets the schema version, keeping the number type the store wrote.
   void set_schema_version(std::int64_t version) {
     const auto schema = find_schema();
@@ -329,8 +320,7 @@ TEST_F(MongoStoreTest, NewDatabaseGetsASchemaVersionAndTheUniqueIndexes) {
   ASSERT_TRUE(version.has_value()) << "no meta document {_id: \"schema\"} with a version";
   EXPECT_GE(*version, 1);
   EXPECT_TRUE(has_unique_index(raw().indexes("messages"), {"conversation_id", "seq"}));
-  EXPECT_TRUE(has_unique_index(raw().indexes("messages"), {"client_msg_id", "sender_id"}));
-  EXPECT_FALSE(has_unique_index(raw().indexes("messages"), {"sender_id", "client_msg_id"}));
+  EXPECT_TRUE(has_unique_index(raw().indexes("messages"), {"sender_id", "client_msg_id"}));
   EXPECT_TRUE(has_unique_index(raw().indexes("users"), {"username"}));
 }
 
@@ -426,50 +416,6 @@ TEST_F(MongoStoreTest, OpeningTwiceIsFineAndDataSurvivesReopening) {
   const auto appended = expect_ok(third->append_messages({&next, 1}));
   ASSERT_EQ(appended.size(), 1U);
   EXPECT_EQ(appended[0].seq, Seq(3));
-}
-
-// Schema version 1 deduplicated by (sender_id, client_msg_id); version 2 by (client_msg_id,
-// sender_id), built on start before the old index is dropped. The messages stored before keep
-// deduplicating their retries.
-TEST_F(MongoStoreTest, AVersionOneDatabaseDeduplicatesThroughTheIndexWithTheClientIdFirst) {
-  User alice;
-  Conversation team;
-  {
-    auto store = open();
-    ASSERT_NE(store, nullptr);
-    alice = expect_ok(store->create_user(conformance::new_user("alice")));
-    team = create_team(*store, alice);
-    const NewMessage first{team.id, alice.id, "c1", "one", 2};
-    expect_ok(store->append_messages({&first, 1}));
-  }
-  // Back to what version 1 made.
-  const BsonPtr drop(BCON_NEW("dropIndexes", BCON_UTF8("messages"), "index",
-                              BCON_UTF8("client_msg_id_sender_unique")));
-  raw().command(drop.get(), "drop the new index");
-  const BsonPtr create(BCON_NEW("createIndexes", BCON_UTF8("messages"), "indexes", "[", "{", "key",
-                                "{", "sender_id", BCON_INT32(1), "client_msg_id", BCON_INT32(1),
-                                "}", "name", BCON_UTF8("sender_client_msg_id_unique"), "unique",
-                                BCON_BOOL(true), "}", "]"));
-  raw().command(create.get(), "create the version 1 index");
-  raw().set_schema_version(1);
-  ASSERT_TRUE(has_unique_index(raw().indexes("messages"), {"sender_id", "client_msg_id"}));
-
-  auto store = open();
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(raw().schema_version(), 2);
-  EXPECT_TRUE(has_unique_index(raw().indexes("messages"), {"client_msg_id", "sender_id"}));
-  EXPECT_FALSE(has_unique_index(raw().indexes("messages"), {"sender_id", "client_msg_id"}));
-  const NewMessage retry{team.id, alice.id, "c1", "one again", 3};
-  EXPECT_EQ(code_of(store->append_messages({&retry, 1})), "conflict");
-  const auto found = expect_ok(store->find_message_by_client_id(alice.id, "c1"));
-  ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->seq, Seq(1));
-  // Another sender may use the same id.
-  const auto bob = expect_ok(store->create_user(conformance::new_user("bob")));
-  const NewMessage from_bob{team.id, bob.id, "c1", "mine", 4};
-  const auto sent = expect_ok(store->append_messages({&from_bob, 1}));
-  ASSERT_EQ(sent.size(), 1U);
-  EXPECT_EQ(sent[0].seq, Seq(2));
 }
 
 /// messenger_mongodb_operations_total of `store`.
