@@ -20,11 +20,11 @@ char* put_hex(char* out, std::uint64_t value, int digits) {
 
 void ClientMsgIds::append_next(std::string& out, std::int64_t unix_ms) {
   const auto time = static_cast<std::uint64_t>(unix_ms) & 0xffffffffffffULL;
-  // rand_a (12 bits) and the variant's 14 bits carry the client's number; node (48 bits) the
-  // process's nonce and the counter.
+  // rand_a (12 bits) and the 14 bits after the variant carry the client's number; node (48
+  // bits) the process's nonce and the counter.
   const std::uint64_t rand_a = client_number_ >> 14U;
   const std::uint64_t clock = 0x8000U | (client_number_ & 0x3fffU);
-  const std::uint64_t node = (std::uint64_t{process_nonce_} << 32U) | counter_++;
+  const std::uint64_t node = (std::uint64_t{process_nonce_} << 24U) | (counter_++ & 0xffffffU);
   std::array<char, 36> id{};
   char* at = put_hex(id.data(), time >> 16U, 8);
   *at++ = '-';

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <random>
 
 #include "proc_stats.h"
 
@@ -26,9 +27,8 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
   ConnectReport report;
   report.attempted = count;
   // client_msg_id must not repeat across runs on the same server (it would be deduplicated):
-  // the ids start with the send time, and two generators started at once differ in the nonce.
-  const auto nonce = static_cast<std::uint16_t>(
-      std::chrono::system_clock::now().time_since_epoch().count() / 1000);
+  // the ids start with the send time, and two generators run at once differ in the nonce.
+  const auto nonce = std::random_device{}();
   peers.clear();
   peers.resize(count);
   for (std::size_t i = 0; i < count; ++i) {

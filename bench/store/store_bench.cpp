@@ -115,7 +115,8 @@ std::vector<Pair> make_pairs(storage::Store& store, int users) {
   }
   expect(store.commit(), "commit the setup");
   // The service reads a conversation (through the cache) before every send to it, so its
-  // appends take the counters from the cache's row instead of a SELECT each: do the same.
+  // appends take the counters from the cache's row instead of a SELECT each: do the same. (With
+  // more conversations than the cache holds, the reads evict one another, as in the server.)
   for (const auto& pair : pairs)
     expect(store.find_conversation(pair.conversation), "read a conversation");
   return pairs;

@@ -16,17 +16,17 @@ std::string next(ClientMsgIds& ids, std::int64_t unix_ms) {
 }
 
 TEST(ClientMsgIds, AreUuidsVersion7WithTheTimeFirst) {
-  ClientMsgIds ids(12345, 0xbeef);
+  ClientMsgIds ids(12345, 0xbeef01);
   const std::string id = next(ids, 0x0192'3456'789a);
   EXPECT_TRUE(std::regex_match(
       id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
       << id;
   EXPECT_EQ(id.substr(0, 13), "01923456-789a");
-  EXPECT_EQ(id.substr(24), "beef00000000");
+  EXPECT_EQ(id.substr(24), "beef01000000");
 }
 
 TEST(ClientMsgIds, SortByTimeAcrossClients) {
-  ClientMsgIds early(0x3ffffff, 0xffff);
+  ClientMsgIds early(0x3ffffff, 0xffffff);
   ClientMsgIds late(0, 0);
   EXPECT_LT(next(early, 1'700'000'000'000), next(late, 1'700'000'000'001));
 }
@@ -34,7 +34,7 @@ TEST(ClientMsgIds, SortByTimeAcrossClients) {
 TEST(ClientMsgIds, NeverRepeatWithinAMillisecondNorAcrossClientsOrProcesses) {
   std::set<std::string> seen;
   for (std::uint32_t client : {0U, 1U, 0x4000U}) {
-    for (std::uint16_t nonce : {0, 1}) {
+    for (std::uint32_t nonce : {0U, 1U}) {
       ClientMsgIds ids(client, nonce);
       for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(next(ids, 42)).second);
     }

@@ -11,8 +11,8 @@ namespace messenger::client::detail {
 /// random bits. Ids of later milliseconds sort after earlier ones (within one millisecond, or
 /// after the clock steps back, in no particular order; nothing relies on the order). So the
 /// server files new messages, everyone's, at the end of its deduplication index, where a
-/// commit's messages share a page; random ids (version 4) land anywhere in it, a page each, and
-/// a server with a long history then writes and caches more of it (docs/storage.md).
+/// commit's messages share a few pages; random ids (version 4) land anywhere in it, a page
+/// each, and a server with a long history then writes and caches more of it (docs/storage.md).
 std::string new_client_msg_id(std::int64_t unix_ms, QRandomGenerator& random);
 
 }  // namespace messenger::client::detail

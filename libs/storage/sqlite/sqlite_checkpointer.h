@@ -30,8 +30,8 @@ struct CheckpointLimits {
   /// (WriteShaping::database_sync_step_bytes), so that the WAL syncs of the writer's commits
   /// wait behind at most this much of the pass's write-back. 0: once, at the end. The writer's
   /// own copies (its finish, its fallback) are not stepped.
-  /// 256 KiB: at 25,000 msg/s a step of 1 MiB (stop 19) held a WAL sync ~2.5 ms, and the
-  /// median p99 went from 5.0 to 3.0 ms with this one (docs/benchmarks.md, stop 20).
+  /// 256 KiB: at 25,000 msg/s a step of 1 MiB (stop 19) held a WAL sync ~2.5 ms; with this
+  /// one the median p99 went from 5.08 to 3.19 ms (docs/benchmarks.md, stop 20).
   std::int64_t sync_step_bytes = 256 << 10;
 };
 

@@ -177,9 +177,11 @@ INSERT INTO rev_marks (conversation_id, rev, seq)
 
 // Keyed by sender first, the deduplication index took each append to the end of its sender's
 // part: a commit of messages from many senders wrote a leaf per sender. With the client's id
-// first, ids that grow with time (UUID version 7, as the desktop client sends) all go to the
-// index's last leaf: about half the pages written per message (docs/storage.md, "The client's
-// id comes first in the deduplication index"). The lookup still names both columns.
+// first, ids that grow with time (UUID version 7, as the desktop client sends) go to a few
+// leaves at the index's end: about half the pages written per message (docs/storage.md, "The
+// client's id comes first in the deduplication index"). The lookup still names both columns.
+// No index now starts with sender_id, the foreign key to users: deleting a user (nothing does
+// today) would scan messages for the key check.
 constexpr std::string_view kClientIdFirst = R"sql(
 DROP INDEX messages_sender_client_id;
 CREATE UNIQUE INDEX messages_client_id_sender ON messages (client_msg_id, sender_id);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <mutex>
 
 #include "messenger/sqlite/write_shaping_vfs.h"
 
@@ -60,8 +61,12 @@ class FailingDatabaseSyncVfs {
     auto& self = *static_cast<FailingDatabaseSyncVfs*>(vfs->pAppData);
     const int rc = self.unix_->xOpen(self.unix_, name, file, flags, out_flags);
     if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) != 0) {
-      self.methods_ = *file->pMethods;
-      self.methods_.xSync = [](sqlite3_file*, int) { return SQLITE_IOERR_FSYNC; };
+      // Filled by the first open only: a connection opened later must not rewrite the table
+      // under one that is syncing on another thread.
+      std::call_once(self.methods_filled_, [&self, file] {
+        self.methods_ = *file->pMethods;
+        self.methods_.xSync = [](sqlite3_file*, int) { return SQLITE_IOERR_FSYNC; };
+      });
       file->pMethods = &self.methods_;
     }
     return rc;
@@ -70,6 +75,7 @@ class FailingDatabaseSyncVfs {
   sqlite3_vfs* unix_;
   sqlite3_vfs vfs_;
   sqlite3_io_methods methods_{};
+  std::once_flag methods_filled_;
 };
 
 }  // namespace messenger::sqlite::testing
