@@ -31,7 +31,7 @@ struct CheckpointLimits {
   /// wait behind at most this much of the pass's write-back. 0: once, at the end. The writer's
   /// own copies (its finish, its fallback) are not stepped.
   /// 256 KiB: at 25,000 msg/s a step of 1 MiB (stop 19) held a WAL sync ~2.5 ms; with this
-  /// one the median p99 went from 5.08 to 3.19 ms (docs/benchmarks.md, stop 20).
+  /// one the median p99 went from 4.92 to 3.33 ms over 22 pairs (docs/benchmarks.md, stop 20).
   std::int64_t sync_step_bytes = 256 << 10;
 };
 
