@@ -153,23 +153,18 @@ int wal_write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 off
   return SQLITE_OK;
 }
 
-int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  WalFile& self = wal(file);
-  if (const int rc = flush(self); rc != SQLITE_OK) return rc;
-  return Forward<&sqlite3_io_methods::xTruncate>::call(file, size);
-}
+/// A WAL file's method that must see the buffered bytes in the file (truncate, sync, size):
+/// writes them out, then forwards as Forward does.
+template <auto Method>
+struct FlushFirst;
 
-int wal_sync(sqlite3_file* file, int flags) {
-  WalFile& self = wal(file);
-  if (const int rc = flush(self); rc != SQLITE_OK) return rc;
-  return Forward<&sqlite3_io_methods::xSync>::call(file, flags);
-}
-
-int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  WalFile& self = wal(file);
-  if (const int rc = flush(self); rc != SQLITE_OK) return rc;
-  return Forward<&sqlite3_io_methods::xFileSize>::call(file, size);
-}
+template <typename... Args, int (*sqlite3_io_methods::*Method)(sqlite3_file*, Args...)>
+struct FlushFirst<Method> {
+  static int call(sqlite3_file* file, Args... args) {
+    if (const int rc = flush(wal(file)); rc != SQLITE_OK) return rc;
+    return Forward<Method>::call(file, args...);
+  }
+};
 
 // Version 1: SQLite maps shared memory and pages only through the database file, never the WAL.
 constexpr sqlite3_io_methods kWalMethods = {
@@ -177,9 +172,9 @@ constexpr sqlite3_io_methods kWalMethods = {
     wal_close,
     wal_read,
     wal_write,
-    wal_truncate,
-    wal_sync,
-    wal_file_size,
+    FlushFirst<&sqlite3_io_methods::xTruncate>::call,
+    FlushFirst<&sqlite3_io_methods::xSync>::call,
+    FlushFirst<&sqlite3_io_methods::xFileSize>::call,
     Forward<&sqlite3_io_methods::xLock>::call,
     Forward<&sqlite3_io_methods::xUnlock>::call,
     Forward<&sqlite3_io_methods::xCheckReservedLock>::call,

@@ -16,16 +16,18 @@
 
 namespace messenger::storage::sqlite {
 
-/// When the checkpoints of a writing connection run, in WAL frames (4 KiB pages).
+/// When the checkpoints of a writing connection run, in WAL frames (4 KiB pages). The store
+/// derives the three frame limits from its `checkpoint_pages` setting (sqlite_store.cpp); every
+/// caller sets them.
 struct CheckpointLimits {
   /// WAL frames after which a background pass starts.
-  int start_frames = 40'000;
+  int start_frames = 0;
   /// The background passes repeat until no more than this many frames are left for the writer,
   /// which copies them inside its commit.
-  int finish_frames = 100;
+  int finish_frames = 0;
   /// WAL frames after which the writer checkpoints by itself, as SQLite would: the background
   /// thread is behind or failing, and the WAL must not grow without bound.
-  int writer_frames = 160'000;
+  int writer_frames = 0;
   /// A background pass syncs the database file after every this many bytes it copies into it
   /// (WriteShaping::database_sync_step_bytes), so that the WAL syncs of the writer's commits
   /// wait behind at most this much of the pass's write-back. 0: once, at the end. The writer's
