@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <random>
 
+#include "log_in_all.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -24,8 +24,6 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
   const std::int64_t settle_deadline = now_ns() + 5'000'000'000;
   while (WsConnection::live() > 0 && now_ns() < settle_deadline) co_await sleep_ns(5'000'000);
 
-  ConnectReport report;
-  report.attempted = count;
   // client_msg_id must not repeat across runs on the same server (it would be deduplicated):
   // the ids start with the send time, and two generators run at once differ in the nonce.
   const auto nonce = std::random_device{}();
@@ -42,46 +40,14 @@ asio::awaitable<ConnectReport> connect_clients(Runtime& runtime, const CommonOpt
     peers[i] = Peer{client, &account, account.conversation_id, account.partner_id};
   }
 
-  auto finished = std::make_shared<bool>(false);
-  asio::steady_timer watchdog(co_await asio::this_coro::executor);
-  watchdog.expires_after(std::chrono::nanoseconds(seconds_to_ns(options.connect_timeout_s)));
-  watchdog.async_wait([&peers, finished](boost::system::error_code ec) {
-    if (ec || *finished) return;
-    for (auto& peer : peers) {
-      asio::dispatch(peer.client->executor(), [client = peer.client] {
-        if (!client->ready()) client->abort();
+  co_return co_await log_in_all(
+      options, peers,
+      [&options](Peer& peer) {
+        return async_start(*peer.client, *peer.account, options.auth, asio::use_awaitable);
+      },
+      [](const Reply& reply) {
+        return reply.code + (reply.code == "closed" ? " (" + reply.message + ")" : "");
       });
-    }
-  });
-
-  report.started_ns = now_ns();
-  const std::int64_t deadline = report.started_ns + seconds_to_ns(options.connect_timeout_s);
-  co_await for_each_limited(
-      count, options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
-        if (now_ns() >= deadline) {
-          // The watchdog has aborted (or is about to abort) the rest: starting them would only
-          // make the run outlive its timeout.
-          Recorder::local().error("login: not started within --connect-timeout");
-          co_return;
-        }
-        const std::int64_t begin = now_ns();
-        const Reply reply = co_await async_start(*peers[i].client, *peers[i].account, options.auth,
-                                                 asio::use_awaitable);
-        Recorder& recorder = Recorder::local();
-        if (reply.ok) {
-          ++report.ready;
-          recorder.record(Latency::login, now_ns() - begin);
-        } else if (now_ns() >= deadline) {
-          recorder.error("login: not done within --connect-timeout");
-        } else {
-          recorder.error("login: " + reply.code +
-                         (reply.code == "closed" ? " (" + reply.message + ")" : ""));
-        }
-      });
-  report.finished_ns = now_ns();
-  *finished = true;
-  watchdog.cancel();
-  co_return report;
 }
 
 std::int64_t conversation_id_of(const Reply& reply) {
@@ -93,16 +59,7 @@ std::int64_t conversation_id_of(const Reply& reply) {
 }
 
 asio::awaitable<void> close_clients(std::vector<Peer>& peers, double timeout_s) {
-  for (auto& peer : peers) {
-    asio::dispatch(peer.client->executor(), [client = peer.client] { client->close(); });
-  }
-  const auto deadline = now_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
-  while (WsConnection::live() > 0 && now_ns() < deadline) co_await sleep_ns(10'000'000);
-  if (WsConnection::live() > 0) {
-    for (auto& peer : peers) {
-      asio::dispatch(peer.client->executor(), [client = peer.client] { client->abort(); });
-    }
-  }
+  co_await close_all(peers, timeout_s, &WsConnection::live);
 }
 
 ServerSample sample_server(int pid) {

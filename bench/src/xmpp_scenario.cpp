@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "log_in_all.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -11,8 +12,6 @@ asio::awaitable<ConnectReport> connect_xmpp_clients(Runtime& runtime, const Comm
                                                     const std::vector<Account>& accounts,
                                                     std::size_t count, XmppObserver* observer,
                                                     std::vector<XmppPeer>& peers) {
-  ConnectReport report;
-  report.attempted = count;
   peers.clear();
   peers.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -24,57 +23,18 @@ asio::awaitable<ConnectReport> connect_xmpp_clients(Runtime& runtime, const Comm
     peers[i].account = &accounts[i % accounts.size()];
   }
 
-  auto finished = std::make_shared<bool>(false);
-  asio::steady_timer watchdog(co_await asio::this_coro::executor);
-  watchdog.expires_after(std::chrono::nanoseconds(seconds_to_ns(options.connect_timeout_s)));
-  watchdog.async_wait([&peers, finished](boost::system::error_code ec) {
-    if (ec || *finished) return;
-    for (auto& peer : peers) {
-      asio::dispatch(peer.client->executor(), [client = peer.client] {
-        if (!client->ready()) client->abort();
+  co_return co_await log_in_all(
+      options, peers,
+      [](XmppPeer& peer) {
+        return async_xmpp_start(*peer.client, *peer.account, asio::use_awaitable);
+      },
+      [](const Reply& reply) {
+        return reply.code + (reply.message.empty() ? "" : " (" + reply.message + ")");
       });
-    }
-  });
-
-  report.started_ns = now_ns();
-  const std::int64_t deadline = report.started_ns + seconds_to_ns(options.connect_timeout_s);
-  co_await for_each_limited(
-      count, options.connect_concurrency, [&](std::size_t i) -> asio::awaitable<void> {
-        if (now_ns() >= deadline) {
-          // As in connect_clients: a login started after the watchdog fired would outlive the
-          // run's timeout (the hang fixed there).
-          Recorder::local().error("login: not started within --connect-timeout");
-          co_return;
-        }
-        const std::int64_t begin = now_ns();
-        const Reply reply =
-            co_await async_xmpp_start(*peers[i].client, *peers[i].account, asio::use_awaitable);
-        Recorder& recorder = Recorder::local();
-        if (reply.ok) {
-          ++report.ready;
-          recorder.record(Latency::login, now_ns() - begin);
-        } else {
-          recorder.error("login: " + reply.code +
-                         (reply.message.empty() ? "" : " (" + reply.message + ")"));
-        }
-      });
-  report.finished_ns = now_ns();
-  *finished = true;
-  watchdog.cancel();
-  co_return report;
 }
 
 asio::awaitable<void> close_xmpp_clients(std::vector<XmppPeer>& peers, double timeout_s) {
-  for (auto& peer : peers) {
-    asio::dispatch(peer.client->executor(), [client = peer.client] { client->close(); });
-  }
-  const auto deadline = now_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
-  while (XmppConnection::live() > 0 && now_ns() < deadline) co_await sleep_ns(10'000'000);
-  if (XmppConnection::live() > 0) {
-    for (auto& peer : peers) {
-      asio::dispatch(peer.client->executor(), [client = peer.client] { client->abort(); });
-    }
-  }
+  co_await close_all(peers, timeout_s, &XmppConnection::live);
 }
 
 asio::awaitable<SetupReport> register_xmpp_accounts(Runtime& runtime, const CommonOptions& options,
