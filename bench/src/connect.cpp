@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "figures.h"
+#include "log_in_all.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -24,19 +25,13 @@ asio::awaitable<void> ConnectScenario::run(const std::vector<Account>& accounts)
       }
     }
   }
-  before_ = sample_server(common_.server_pid);
-  const std::int64_t cpu_before = self_cpu_ns();
-  connect_ =
-      co_await connect_clients(runtime_, common_, accounts, options_.connections, this, peers_);
-  self_cpu_burst_ = self_cpu_ns() - cpu_before;
-  after_burst_ = sample_server(common_.server_pid);
-  if (connect_.ready < connect_.attempted) {
-    fatal_ = fmt::format("only {} of {} connections logged in", connect_.ready, connect_.attempted);
-  }
-  co_await sleep_ns(static_cast<std::int64_t>(options_.hold_s * 1e9));
-  idle_ = sample_server(common_.server_pid);
-  still_open_ = WsConnection::live();
-  co_await close_clients(peers_, 10);
+  figures_ = co_await measure_logins(
+      common_.server_pid, options_.hold_s, &WsConnection::live,
+      [&] {
+        return connect_clients(runtime_, common_, accounts, options_.connections, this, peers_);
+      },
+      [&] { return close_clients(peers_, 10); });
+  fatal_ = figures_.shortfall();
 }
 
 nlohmann::json ConnectScenario::results(const Totals& totals) const {
@@ -50,26 +45,23 @@ nlohmann::json ConnectScenario::results(const Totals& totals) const {
                  {"connect_concurrency", common_.connect_concurrency},
                  {"hold_s", options_.hold_s},
                  {"threads", runtime_.threads()}};
-  add_login_json(r, common_.server_pid,
-                 LoginFigures{connect_, still_open_, before_, after_burst_, idle_, self_cpu_burst_},
-                 totals);
+  add_login_json(r, common_.server_pid, figures_, totals);
   return r;
 }
 
 std::string ConnectScenario::summary(const Totals& totals) const {
   const auto r = results(totals);
   const bool token = common_.auth == AuthMode::token;
-  std::string line =
-      fmt::format("connect connections={} ready={} open_after_hold={} auth={} ", connect_.attempted,
-                  connect_.ready, still_open_, token ? "token" : "password") +
-      login_summary(r, totals, token ? "resumes" : "logins");
+  std::string line = fmt::format("connect connections={} ready={} open_after_hold={} auth={} ",
+                                 figures_.connect.attempted, figures_.connect.ready,
+                                 figures_.still_open, token ? "token" : "password") +
+                     login_summary(r, totals, token ? "resumes" : "logins");
   if (!fatal_.empty()) line += " FAILED: " + fatal_ + top_error(totals);
   return line;
 }
 
 bool ConnectScenario::passed(const Totals& totals) const {
-  return fatal_.empty() && totals.error_count() == 0 && connect_.ready == connect_.attempted &&
-         still_open_ == connect_.attempted;
+  return fatal_.empty() && totals.error_count() == 0 && figures_.complete();
 }
 
 void ConnectScenario::on_ack(Client& /*client*/, const FrameInfo& /*frame*/, std::int64_t /*now*/) {

@@ -6,6 +6,7 @@
 
 #include "asio.h"
 #include "client.h"
+#include "figures.h"
 #include "options.h"
 #include "runtime.h"
 #include "scenario.h"
@@ -37,13 +38,8 @@ class ConnectScenario final : public ClientObserver {
   CommonOptions common_;
   ConnectOptions options_;
   std::vector<Peer> peers_;
-  ConnectReport connect_;
   std::string fatal_;
-  ServerSample before_;
-  ServerSample after_burst_;
-  ServerSample idle_;
-  std::int64_t self_cpu_burst_ = 0;
-  std::size_t still_open_ = 0;
+  LoginFigures figures_;
 };
 
 }  // namespace messenger::bench

@@ -85,6 +85,11 @@ std::string server_window_summary(const nlohmann::json& server, bool per_message
   return line;
 }
 
+std::string LoginFigures::shortfall() const {
+  if (connect.ready >= connect.attempted) return {};
+  return fmt::format("only {} of {} connections logged in", connect.ready, connect.attempted);
+}
+
 void add_login_json(nlohmann::json& r, int server_pid, const LoginFigures& f,
                     const Totals& totals) {
   const double seconds = f.connect.seconds();

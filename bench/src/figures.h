@@ -41,6 +41,13 @@ struct LoginFigures {
   ServerSample after_burst;
   ServerSample idle;
   std::int64_t self_cpu_burst_ns = 0;
+
+  /// "only R of N connections logged in", or empty when all did.
+  [[nodiscard]] std::string shortfall() const;
+  /// Every connection logged in and was still open after the hold.
+  [[nodiscard]] bool complete() const {
+    return connect.ready == connect.attempted && still_open == connect.attempted;
+  }
 };
 
 /// Adds "connect", "errors", "generator" and "server" of a connect run to `results`.

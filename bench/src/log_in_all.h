@@ -13,6 +13,7 @@
 
 #include "asio.h"
 #include "client.h"
+#include "figures.h"
 #include "options.h"
 #include "proc_stats.h"
 #include "runtime.h"
@@ -85,6 +86,25 @@ asio::awaitable<void> close_all(std::vector<PeerT>& peers, double timeout_s,
       asio::dispatch(peer.client->executor(), [client = peer.client] { client->abort(); });
     }
   }
+}
+
+/// A connect run's burst and hold, for either protocol: samples the server (`server_pid`) before
+/// the burst of logins (`connect()`), right after it and after `hold_s` seconds idle, counts the
+/// connections still open (`live()`), then closes them (`close()`).
+template <typename Connect, typename Close>
+asio::awaitable<LoginFigures> measure_logins(int server_pid, double hold_s, std::size_t (*live)(),
+                                             Connect connect, Close close) {
+  LoginFigures figures;
+  figures.before = sample_server(server_pid);
+  const std::int64_t cpu_before = self_cpu_ns();
+  figures.connect = co_await connect();
+  figures.self_cpu_burst_ns = self_cpu_ns() - cpu_before;
+  figures.after_burst = sample_server(server_pid);
+  co_await sleep_ns(static_cast<std::int64_t>(hold_s * 1e9));
+  figures.idle = sample_server(server_pid);
+  figures.still_open = live();
+  co_await close();
+  co_return figures;
 }
 
 }  // namespace messenger::bench

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "figures.h"
+#include "log_in_all.h"
 #include "proc_stats.h"
 
 namespace messenger::bench {
@@ -20,19 +21,14 @@ asio::awaitable<void> XmppConnectScenario::run(const std::vector<Account>& accou
     fatal_ = "--auth token: XMPP has no session tokens (XEP-0198 resumes only a broken stream)";
     co_return;
   }
-  before_ = sample_server(common_.server_pid);
-  const std::int64_t cpu_before = self_cpu_ns();
-  connect_ = co_await connect_xmpp_clients(runtime_, common_, target_, accounts,
-                                           options_.connections, this, peers_);
-  self_cpu_burst_ = self_cpu_ns() - cpu_before;
-  after_burst_ = sample_server(common_.server_pid);
-  if (connect_.ready < connect_.attempted) {
-    fatal_ = fmt::format("only {} of {} connections logged in", connect_.ready, connect_.attempted);
-  }
-  co_await sleep_ns(static_cast<std::int64_t>(options_.hold_s * 1e9));
-  idle_ = sample_server(common_.server_pid);
-  still_open_ = XmppConnection::live();
-  co_await close_xmpp_clients(peers_, 10);
+  figures_ = co_await measure_logins(
+      common_.server_pid, options_.hold_s, &XmppConnection::live,
+      [&] {
+        return connect_xmpp_clients(runtime_, common_, target_, accounts, options_.connections,
+                                    this, peers_);
+      },
+      [&] { return close_xmpp_clients(peers_, 10); });
+  fatal_ = figures_.shortfall();
 }
 
 nlohmann::json XmppConnectScenario::results(const Totals& totals) const {
@@ -49,9 +45,7 @@ nlohmann::json XmppConnectScenario::results(const Totals& totals) const {
                  {"connect_concurrency", common_.connect_concurrency},
                  {"hold_s", options_.hold_s},
                  {"threads", runtime_.threads()}};
-  add_login_json(r, common_.server_pid,
-                 LoginFigures{connect_, still_open_, before_, after_burst_, idle_, self_cpu_burst_},
-                 totals);
+  add_login_json(r, common_.server_pid, figures_, totals);
   return r;
 }
 
@@ -59,15 +53,14 @@ std::string XmppConnectScenario::summary(const Totals& totals) const {
   const auto r = results(totals);
   std::string line =
       fmt::format("connect xmpp connections={} ready={} open_after_hold={} auth=plain resume=n/a ",
-                  connect_.attempted, connect_.ready, still_open_) +
+                  figures_.connect.attempted, figures_.connect.ready, figures_.still_open) +
       login_summary(r, totals, "logins");
   if (!fatal_.empty()) line += " FAILED: " + fatal_ + top_error(totals);
   return line;
 }
 
 bool XmppConnectScenario::passed(const Totals& totals) const {
-  return fatal_.empty() && totals.error_count() == 0 && connect_.ready == connect_.attempted &&
-         still_open_ == connect_.attempted;
+  return fatal_.empty() && totals.error_count() == 0 && figures_.complete();
 }
 
 void XmppConnectScenario::on_message(XmppClient& /*client*/, const StanzaInfo& /*message*/,

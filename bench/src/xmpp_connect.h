@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "asio.h"
+#include "figures.h"
 #include "options.h"
 #include "runtime.h"
 #include "scenario.h"
@@ -37,13 +38,8 @@ class XmppConnectScenario final : public XmppObserver {
   XmppOptions xmpp_;
   XmppTarget target_;
   std::vector<XmppPeer> peers_;
-  ConnectReport connect_;
   std::string fatal_;
-  ServerSample before_;
-  ServerSample after_burst_;
-  ServerSample idle_;
-  std::int64_t self_cpu_burst_ = 0;
-  std::size_t still_open_ = 0;
+  LoginFigures figures_;
 };
 
 }  // namespace messenger::bench
