@@ -4,7 +4,6 @@
 
 #include "figures.h"
 #include "log_in_all.h"
-#include "proc_stats.h"
 
 namespace messenger::bench {
 
@@ -31,6 +30,7 @@ asio::awaitable<void> ConnectScenario::run(const std::vector<Account>& accounts)
         return connect_clients(runtime_, common_, accounts, options_.connections, this, peers_);
       },
       [&] { return close_clients(peers_, 10); });
+  // Only when every earlier check passed: those return with their own fatal_.
   fatal_ = figures_.shortfall();
 }
 

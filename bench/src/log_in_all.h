@@ -23,9 +23,10 @@ namespace messenger::bench {
 
 /// Logs in the client of every peer (`start(peer)` returns its login's Reply), at most
 /// options.connect_concurrency at once. Login latencies go to Latency::login, failures to the
-/// errors as "login: " + describe(reply). Clients still not ready after
-/// options.connect_timeout_s are aborted and those not started by then are not started, so the
-/// call ends soon after the timeout.
+/// errors as "login: " + describe(reply), or as "login: not done within --connect-timeout" when
+/// the reply came after the timeout. Clients still not ready after options.connect_timeout_s are
+/// aborted and those not started by then are not started ("login: not started within
+/// --connect-timeout"), so the call ends soon after the timeout.
 template <typename PeerT, typename Start, typename Describe>
 asio::awaitable<ConnectReport> log_in_all(const CommonOptions& options, std::vector<PeerT>& peers,
                                           Start start, Describe describe) {

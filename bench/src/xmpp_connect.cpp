@@ -4,7 +4,6 @@
 
 #include "figures.h"
 #include "log_in_all.h"
-#include "proc_stats.h"
 
 namespace messenger::bench {
 XmppConnectScenario::XmppConnectScenario(Runtime& runtime, const CommonOptions& common,
@@ -28,6 +27,7 @@ asio::awaitable<void> XmppConnectScenario::run(const std::vector<Account>& accou
                                     this, peers_);
       },
       [&] { return close_xmpp_clients(peers_, 10); });
+  // Only when every earlier check passed: those return with their own fatal_.
   fatal_ = figures_.shortfall();
 }
 

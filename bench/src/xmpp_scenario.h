@@ -42,7 +42,8 @@ struct XmppPeer {
 
 /// Makes `count` clients (client i is account i), connects and logs them in with at most
 /// options.connect_concurrency at once; latencies go to Latency::login, failures to the errors.
-/// Clients still not ready after options.connect_timeout_s are aborted.
+/// Clients still not ready after options.connect_timeout_s are aborted and those not started by
+/// then are not started, so the call ends soon after the timeout (log_in_all).
 asio::awaitable<ConnectReport> connect_xmpp_clients(Runtime& runtime, const CommonOptions& options,
                                                     const XmppTarget& target,
                                                     const std::vector<Account>& accounts,
