@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <utility>
 
+#include "checkpoint_round.h"
+
 namespace messenger::storage::sqlite {
 namespace {
 
@@ -17,8 +19,6 @@ using core::make_error;
 /// Background passes per request. Each copies what was committed during the one before: at
 /// 25,000 msg/s an interval's frames take four to ten passes to come down to finish_frames.
 constexpr int kMaxPassesPerRequest = 16;
-/// Passes in a row that leave no fewer frames than the one before: the commits outpace them.
-constexpr int kPassesThatProveSaturation = 3;
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -208,8 +208,7 @@ void Checkpointer::run() {
     const auto started = std::chrono::steady_clock::now();
     int left = -1;
     int passes = 0;
-    int not_shrinking = 0;
-    int copied_before = -1;
+    CheckpointRound round(limits_.finish_frames);
     while (passes < kMaxPassesPerRequest && !stopping_.load(std::memory_order_relaxed)) {
       ++passes;
       const auto copied = checkpoint(own_.get(), background_failing_);
@@ -221,20 +220,8 @@ void Checkpointer::run() {
       sync_database();
       background_copied_.store(copied->frames, std::memory_order_relaxed);
       // Zero when the writer's own fallback restarted the WAL meanwhile.
-      const int before = left;
       left = std::max(0, wal_frames_.load(std::memory_order_relaxed) - copied->frames);
-      // A reader's snapshot keeps the passes from copying past it: another would copy nothing.
-      const bool pinned = copied->frames == copied_before;
-      copied_before = copied->frames;
-      // When the commits outpace the passes (a saturated server), more passes would only copy
-      // the same busy pages again; the writer copies what is left, as SQLite would have. One pass
-      // that did not shrink the rest proves nothing: a pass slowed down by a busy core leaves
-      // more, and handing the writer ~1,000 frames instead of ~200 stalled its commits for
-      // 30 ms (docs/benchmarks.md, stop 19).
-      not_shrinking = before >= 0 && left >= before ? not_shrinking + 1 : 0;
-      if (left <= limits_.finish_frames || pinned || not_shrinking >= kPassesThatProveSaturation) {
-        break;
-      }
+      if (round.ends_after(copied->frames, left)) break;
     }
     spdlog::debug("storage.checkpoint_passes passes={} copied={} left={} ms={:.1f}", passes,
                   background_copied_.load(std::memory_order_relaxed), left,
