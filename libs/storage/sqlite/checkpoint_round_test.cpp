@@ -15,8 +15,12 @@ TEST(CheckpointRound, EndsOnceNoMoreThanTheWritersShareIsLeft) {
 }
 
 TEST(CheckpointRound, AFirstPassThatLeavesMuchIsNoSignOfSaturation) {
+  // Only the passes after it can fail to shrink the rest: here the third of them ends the round.
   CheckpointRound round(kFinishFrames);
   EXPECT_FALSE(round.ends_after(1'000, 5'000));
+  EXPECT_FALSE(round.ends_after(2'000, 5'000));
+  EXPECT_FALSE(round.ends_after(3'000, 5'000));
+  EXPECT_TRUE(round.ends_after(4'000, 5'000));
 }
 
 TEST(CheckpointRound, EndsAfterThreePassesInARowThatDoNotShrinkTheRest) {
