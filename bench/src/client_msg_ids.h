@@ -5,6 +5,12 @@
 
 namespace messenger::bench {
 
+/// Appends a UUID of RFC 9562's layout (36 characters, lowercase) to `out`: the 48 bits of
+/// `high` (the time in ms, for version 7), the version, 12 bits of `rand_a`, the variant (10) and
+/// 14 bits of `clock`, then 48 bits of `node`. Bits above each field's width are ignored.
+void append_uuid(std::string& out, std::uint64_t high, unsigned version, std::uint64_t rand_a,
+                 std::uint64_t clock, std::uint64_t node);
+
 /// The `client_msg_id`s of one bench client: UUIDs version 7 (RFC 9562), the send time in
 /// milliseconds first, as the desktop client makes them. The server files ids in the order they
 /// sort, so ids of a later millisecond go after those of an earlier one: a batch of sends from

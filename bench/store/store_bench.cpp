@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "client_msg_ids.h"
 #include "messenger/storage/caching_store.h"
 #include "messenger/storage/sqlite_store.h"
 #include "proc_stats.h"
@@ -128,11 +129,12 @@ std::vector<Pair> make_pairs(storage::Store& store, int users) {
 std::string client_id(std::mt19937_64& random, bool ordered, std::int64_t sent_ms) {
   const std::uint64_t high = ordered ? static_cast<std::uint64_t>(sent_ms) & 0xffffffffffffULL
                                      : random() & 0xffffffffffffULL;
-  const std::uint64_t rand_a = random() & 0xfffU;
-  const std::uint64_t variant_and_clock = 0x8000U | (random() & 0x3fffU);
-  const std::uint64_t node = random() & 0xffffffffffffULL;
-  return fmt::format("{:08x}-{:04x}-{:x}{:03x}-{:04x}-{:012x}", high >> 16, high & 0xffffU,
-                     ordered ? 7 : 4, rand_a, variant_and_clock, node);
+  const std::uint64_t rand_a = random();
+  const std::uint64_t clock = random();
+  const std::uint64_t node = random();
+  std::string id;
+  bench::append_uuid(id, high, ordered ? 7 : 4, rand_a, clock, node);
+  return id;
 }
 
 /// Where the process stands: time, CPU used and bytes written so far (none where the kernel

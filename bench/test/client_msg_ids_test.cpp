@@ -15,6 +15,15 @@ std::string next(ClientMsgIds& ids, std::int64_t unix_ms) {
   return out;
 }
 
+TEST(AppendUuid, PutsEachFieldWhereRfc9562HasItAndDropsBitsAboveItsWidth) {
+  std::string out;
+  append_uuid(out, 0x0123'4567'89ab, 4, 0xabc, 0x1234, 0xfedc'ba98'7654);
+  EXPECT_EQ(out, "01234567-89ab-4abc-9234-fedcba987654");
+  out.clear();
+  append_uuid(out, 0xffff'0123'4567'89ab, 0x17, 0xfabc, 0xc234, 0xffff'fedc'ba98'7654);
+  EXPECT_EQ(out, "01234567-89ab-7abc-8234-fedcba987654");
+}
+
 TEST(ClientMsgIds, AreUuidsVersion7WithTheTimeFirst) {
   ClientMsgIds ids(12345, 0xbeef01);
   const std::string id = next(ids, 0x0192'3456'789a);
